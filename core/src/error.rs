@@ -1,0 +1,229 @@
+//! The one error type of the core. Every variant maps to a stable string code (E2EE.md §6) and a
+//! stable number (for the C ABI); messages never carry secret material.
+
+use std::fmt;
+
+/// Stable error codes, shared by every binding. The numeric value is part of the C ABI: never reorder,
+/// only append.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The host has no key, so it cannot run encrypted sessions.
+    EncryptionNotSupported = 1,
+    /// AEAD authentication failed (wrong key, nonce, AAD or tampered ciphertext).
+    DecryptionFailed = 2,
+    /// A signature could not be parsed, was malleable, or recovered to the wrong key.
+    InvalidSignature = 3,
+    /// No session key is known for the session id.
+    SessionKeyNotFound = 4,
+    /// A nonce was not 24 bytes long.
+    InvalidNonceSize = 5,
+    /// A hex field was not valid hex.
+    InvalidHexEncoding = 6,
+    /// A frame that needs a `payload` had none.
+    MissingPayload = 7,
+    /// The payload lacked required fields.
+    MissingPayloadFields = 8,
+    /// A public or secret key could not be parsed.
+    InvalidKey = 9,
+    /// The decrypted session data was malformed.
+    InvalidSessionData = 10,
+    /// The additional authenticated data was not of the expected form.
+    InvalidAad = 11,
+    /// A message was replayed or arrived out of order.
+    ReplayDetected = 12,
+    /// A nonce was used twice within a session.
+    NonceReuse = 13,
+    /// The session id belongs to another client.
+    SessionIdInUse = 14,
+    /// The client is not allowed to open a session on this host.
+    Unauthorized = 15,
+    /// A plaintext message arrived where encryption is required.
+    EncryptionRequired = 16,
+    /// A frame could not be parsed or had an unknown type.
+    InvalidMessage = 17,
+    /// A frame or field exceeded its size limit.
+    MessageTooLarge = 18,
+    /// The session store is full.
+    TooManySessions = 19,
+    /// The peer sent too many messages too quickly.
+    RateLimited = 20,
+    /// The requested model is not served here.
+    ModelNotFound = 21,
+    /// The prompt and requested completion exceed the model's context.
+    TokenLimitExceeded = 22,
+    /// Inference failed on the host.
+    InferenceFailed = 23,
+    /// An internal invariant failed; never caused by input alone.
+    Internal = 24,
+}
+
+impl ErrorCode {
+    /// Every code, in numeric order.
+    pub const ALL: [ErrorCode; 24] = [
+        Self::EncryptionNotSupported,
+        Self::DecryptionFailed,
+        Self::InvalidSignature,
+        Self::SessionKeyNotFound,
+        Self::InvalidNonceSize,
+        Self::InvalidHexEncoding,
+        Self::MissingPayload,
+        Self::MissingPayloadFields,
+        Self::InvalidKey,
+        Self::InvalidSessionData,
+        Self::InvalidAad,
+        Self::ReplayDetected,
+        Self::NonceReuse,
+        Self::SessionIdInUse,
+        Self::Unauthorized,
+        Self::EncryptionRequired,
+        Self::InvalidMessage,
+        Self::MessageTooLarge,
+        Self::TooManySessions,
+        Self::RateLimited,
+        Self::ModelNotFound,
+        Self::TokenLimitExceeded,
+        Self::InferenceFailed,
+        Self::Internal,
+    ];
+
+    /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EncryptionNotSupported => "ENCRYPTION_NOT_SUPPORTED",
+            Self::DecryptionFailed => "DECRYPTION_FAILED",
+            Self::InvalidSignature => "INVALID_SIGNATURE",
+            Self::SessionKeyNotFound => "SESSION_KEY_NOT_FOUND",
+            Self::InvalidNonceSize => "INVALID_NONCE_SIZE",
+            Self::InvalidHexEncoding => "INVALID_HEX_ENCODING",
+            Self::MissingPayload => "MISSING_PAYLOAD",
+            Self::MissingPayloadFields => "MISSING_PAYLOAD_FIELDS",
+            Self::InvalidKey => "INVALID_KEY",
+            Self::InvalidSessionData => "INVALID_SESSION_DATA",
+            Self::InvalidAad => "INVALID_AAD",
+            Self::ReplayDetected => "REPLAY_DETECTED",
+            Self::NonceReuse => "NONCE_REUSE",
+            Self::SessionIdInUse => "SESSION_ID_IN_USE",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::EncryptionRequired => "ENCRYPTION_REQUIRED",
+            Self::InvalidMessage => "INVALID_MESSAGE",
+            Self::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            Self::TooManySessions => "TOO_MANY_SESSIONS",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::ModelNotFound => "MODEL_NOT_FOUND",
+            Self::TokenLimitExceeded => "TOKEN_LIMIT_EXCEEDED",
+            Self::InferenceFailed => "INFERENCE_FAILED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The stable number used by the C ABI.
+    pub const fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// Parses the string form; `None` for a code this version does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from the core: a stable [`ErrorCode`] plus a human-readable message.
+///
+/// Messages name fields and limits but never contain keys, plaintexts or other secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Error {
+    /// An error with the given code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human-readable message (no secrets).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn decryption_failed() -> Self {
+        Self::new(
+            ErrorCode::DecryptionFailed,
+            "decryption failed: wrong key, nonce or AAD, or the ciphertext was modified",
+        )
+    }
+
+    pub(crate) fn invalid_signature(reason: impl fmt::Display) -> Self {
+        Self::new(
+            ErrorCode::InvalidSignature,
+            format!("invalid signature: {reason}"),
+        )
+    }
+
+    pub(crate) fn invalid_key(reason: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::InvalidKey, format!("invalid key: {reason}"))
+    }
+
+    pub(crate) fn invalid_message(reason: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::InvalidMessage, format!("invalid message: {reason}"))
+    }
+
+    pub(crate) fn invalid_session_data(reason: impl fmt::Display) -> Self {
+        Self::new(
+            ErrorCode::InvalidSessionData,
+            format!("invalid session data: {reason}"),
+        )
+    }
+
+    pub(crate) fn internal(reason: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, format!("internal error: {reason}"))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({}: {})", self.code, self.message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(code.number() as usize, i + 1);
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("NOPE"), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! Hex as the wire uses it: input may carry a `0x`/`0X` prefix and either case; output is lowercase
+//! without a prefix. Errors name the field, never its content.
+
+use crate::error::{Error, ErrorCode, Result};
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Decodes `text` (optionally `0x`-prefixed) into bytes. `field` names the field in the error message.
+pub fn decode(field: &str, text: &str) -> Result<Vec<u8>> {
+    let digits = strip_prefix(text).as_bytes();
+    if digits.len() % 2 != 0 {
+        return Err(invalid(field, "odd number of hex digits"));
+    }
+    let mut out = Vec::with_capacity(digits.len() / 2);
+    for pair in digits.chunks_exact(2) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(high), Some(low)) => out.push(high << 4 | low),
+            _ => return Err(invalid(field, "character outside [0-9a-fA-F]")),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes `text` into exactly `N` bytes; a wrong length is reported with `wrong_length`'s code.
+pub fn decode_array<const N: usize>(
+    field: &str,
+    text: &str,
+    wrong_length: ErrorCode,
+) -> Result<[u8; N]> {
+    let bytes = decode(field, text)?;
+    bytes.as_slice().try_into().map_err(|_| {
+        Error::new(
+            wrong_length,
+            format!("{field}: expected {N} bytes, got {}", bytes.len()),
+        )
+    })
+}
+
+/// Encodes bytes as lowercase hex without a prefix.
+pub fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    encode_into(bytes, &mut out);
+    out
+}
+
+/// Appends lowercase hex of `bytes` to `out` (no allocation when `out` has room).
+pub fn encode_into(bytes: &[u8], out: &mut String) {
+    out.reserve(bytes.len() * 2);
+    for &byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+}
+
+/// Encodes bytes as `0x`-prefixed lowercase hex.
+pub fn encode_prefixed(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 + bytes.len() * 2);
+    out.push_str("0x");
+    encode_into(bytes, &mut out);
+    out
+}
+
+fn strip_prefix(text: &str) -> &str {
+    text.strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text)
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn invalid(field: &str, reason: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidHexEncoding,
+        format!("{field}: invalid hex ({reason})"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_prefixes_and_cases() {
+        assert_eq!(decode("f", "0xAbCd").unwrap(), vec![0xab, 0xcd]);
+        assert_eq!(decode("f", "0XABcd").unwrap(), vec![0xab, 0xcd]);
+        assert_eq!(decode("f", "").unwrap(), Vec::<u8>::new());
+        assert_eq!(decode("f", "0x").unwrap(), Vec::<u8>::new());
+        assert_eq!(encode(&[0xab, 0x01]), "ab01");
+        assert_eq!(encode_prefixed(&[0xff]), "0xff");
+    }
+
+    #[test]
+    fn rejects_odd_length_and_bad_characters_naming_the_field() {
+        for bad in ["abc", "0xg0", "zz", "0x0x00", " 00", "00 "] {
+            let err = decode("nonceHex", bad).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidHexEncoding);
+            assert!(err.message().starts_with("nonceHex"), "{err}");
+        }
+    }
+
+    #[test]
+    fn fixed_length_reports_the_given_code() {
+        let err = decode_array::<24>("nonceHex", "00", ErrorCode::InvalidNonceSize).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidNonceSize);
+        assert!(err.message().contains("expected 24 bytes, got 1"));
+    }
+}

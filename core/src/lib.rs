@@ -1,0 +1,20 @@
+//! # confide-core
+//!
+//! The Confide protocol core: end-to-end encrypted inference sessions between clients and hosts
+//! (secp256k1 ECDH + HKDF-SHA256 + XChaCha20-Poly1305, client authentication by ECDSA address
+//! recovery), written sans-IO: it never reads a clock, a socket or the system RNG. Time (`now`, Unix
+//! seconds) and randomness (`&mut impl CryptoRng`) are parameters, results are values.
+//!
+//! - [`crypto`]: keys, ECDH/HKDF, AEAD, Ethereum addresses and signatures.
+//! - [`e2ee`]: the wire protocol, [`e2ee::ClientSession`] and [`e2ee::SessionStore`] (host side).
+//! - [`Error`] / [`ErrorCode`]: one error type with stable codes shared by every binding.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod crypto;
+pub mod e2ee;
+mod error;
+pub mod hex;
+
+pub use error::{Error, ErrorCode, Result};
