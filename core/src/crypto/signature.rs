@@ -146,9 +146,11 @@ mod tests {
         }
         assert!(RecoverableSignature::from_bytes(&bytes[..64]).is_err());
         // s' = n - s is the high-S twin.
-        let order: [u8; 32] = k256::elliptic_curve::hex::decode_hex_array(
+        let order = crate::hex::decode(
+            "order",
             "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
-        );
+        )
+        .unwrap();
         let mut borrow = 0i16;
         for i in (0..32).rev() {
             let d = i16::from(order[i]) - i16::from(bytes[32 + i]) - borrow;
