@@ -117,7 +117,7 @@ pub(crate) fn check_nonce(nonce: &[u8]) -> Result<&Nonce> {
 }
 
 /// A fresh random nonce.
-pub(crate) fn random_nonce(rng: &mut (impl CryptoRng + ?Sized)) -> Nonce {
+pub fn random_nonce(rng: &mut (impl CryptoRng + ?Sized)) -> Nonce {
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut nonce);
     nonce

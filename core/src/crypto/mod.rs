@@ -9,7 +9,7 @@ mod kdf;
 mod keys;
 mod signature;
 
-pub use aead::{NONCE_LEN, Nonce, SymmetricKey, TAG_LEN};
+pub use aead::{NONCE_LEN, Nonce, SymmetricKey, TAG_LEN, random_nonce};
 pub use ethereum::{Address, eip191_hash, keccak256};
 pub use kdf::{derive_session_key, ecdh_shared_x, hkdf_sha256, sha256};
 pub use keys::{PublicKey, SecretKey};

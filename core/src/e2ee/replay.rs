@@ -1,0 +1,136 @@
+//! Replay and reordering rules: the `message_N` counter and per-session nonce memory.
+
+use std::collections::HashSet;
+
+use crate::crypto::Nonce;
+use crate::error::{Error, ErrorCode, Result};
+
+/// AAD prefix of client → host messages.
+pub(crate) const MESSAGE_AAD_PREFIX: &str = "message_";
+/// AAD prefix of host → client chunks.
+pub(crate) const CHUNK_AAD_PREFIX: &str = "chunk_";
+/// AAD of the encrypted finish reason.
+pub(crate) const FINAL_AAD: &[u8] = b"encrypted_response_final";
+
+/// Parses AAD of the form `<prefix><N>` with N canonical decimal (no sign, no leading zeros).
+/// Anything else is `INVALID_AAD`.
+pub(crate) fn parse_indexed_aad(prefix: &str, aad: &[u8]) -> Result<u64> {
+    let digits = aad
+        .strip_prefix(prefix.as_bytes())
+        .filter(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
+        .filter(|d| d.len() == 1 || d[0] != b'0')
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidAad,
+                format!("AAD must be `{prefix}<N>` with N a decimal integer"),
+            )
+        })?;
+    std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| Error::new(ErrorCode::InvalidAad, "AAD index does not fit in 64 bits"))
+}
+
+/// The strictly increasing `message_N` counter of one session on the host.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MessageCounter {
+    last_accepted: Option<u64>,
+}
+
+impl MessageCounter {
+    /// Checks that `n` is greater than the last accepted index (`REPLAY_DETECTED` otherwise).
+    pub fn check(&self, n: u64) -> Result<()> {
+        match self.last_accepted {
+            Some(last) if n <= last => Err(Error::new(
+                ErrorCode::ReplayDetected,
+                format!("message index {n} is not greater than the last accepted index {last}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records `n` as accepted (call only after the message authenticated).
+    pub fn accept(&mut self, n: u64) {
+        self.last_accepted = Some(n);
+    }
+}
+
+/// Nonces seen in one session. Stores an 8-byte fingerprint of each 24-byte random nonce: a peer
+/// that repeats a nonce (replay or a broken RNG) repeats the fingerprint, and honest random nonces
+/// collide with probability 2⁻⁶⁴ per pair.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NonceRegistry {
+    seen: HashSet<u64>,
+}
+
+impl NonceRegistry {
+    /// `NONCE_REUSE` when `nonce` was already recorded.
+    pub fn check(&self, nonce: &Nonce) -> Result<()> {
+        if self.seen.contains(&fingerprint(nonce)) {
+            return Err(Error::new(
+                ErrorCode::NonceReuse,
+                "nonce was already used in this session",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records `nonce` (call only after the frame authenticated).
+    pub fn record(&mut self, nonce: &Nonce) {
+        self.seen.insert(fingerprint(nonce));
+    }
+
+    /// Bytes of heap this registry holds (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.seen.capacity() * (std::mem::size_of::<u64>() + 1)
+    }
+}
+
+fn fingerprint(nonce: &Nonce) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&nonce[..8]);
+    u64::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_aad_is_canonical_decimal() {
+        assert_eq!(parse_indexed_aad("message_", b"message_0").unwrap(), 0);
+        assert_eq!(parse_indexed_aad("message_", b"message_42").unwrap(), 42);
+        for bad in [
+            &b"message_"[..],
+            b"message_-1",
+            b"message_01",
+            b"message_+1",
+            b"message_1a",
+            b"message",
+            b"chunk_1",
+            b"message_99999999999999999999999",
+        ] {
+            let err = parse_indexed_aad("message_", bad).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidAad, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn counter_requires_strict_increase_and_allows_gaps() {
+        let mut counter = MessageCounter::default();
+        counter.check(5).unwrap();
+        counter.accept(5);
+        assert_eq!(counter.check(5).unwrap_err().code(), ErrorCode::ReplayDetected);
+        assert_eq!(counter.check(4).unwrap_err().code(), ErrorCode::ReplayDetected);
+        counter.check(9).unwrap();
+    }
+
+    #[test]
+    fn nonce_registry_detects_repeats() {
+        let mut registry = NonceRegistry::default();
+        registry.check(&[1; 24]).unwrap();
+        registry.record(&[1; 24]);
+        assert_eq!(registry.check(&[1; 24]).unwrap_err().code(), ErrorCode::NonceReuse);
+        registry.check(&[2; 24]).unwrap();
+    }
+}

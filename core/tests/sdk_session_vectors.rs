@@ -1,0 +1,144 @@
+//! The deployed TypeScript SDK's session vectors (`vectors/fabstir/sdk_session_vectors.json`):
+//! our host accepts the SDK's init and recovers the true client address; our client, given the
+//! same keys and nonces, produces the same bytes.
+
+use confide_core::crypto::{PublicKey, SecretKey, SymmetricKey, ecdh_shared_x, hkdf_sha256};
+use confide_core::e2ee::wire::{EncryptedPayload, SessionInitFrame, SessionInitPayload};
+use confide_core::e2ee::{
+    ClientSession, InitParams, InitSecrets, SessionStore, SignatureScheme, StoreConfig, WireId,
+};
+use confide_core::hex;
+use serde_json::Value;
+
+fn vectors() -> Value {
+    serde_json::from_str(include_str!("vectors/fabstir/sdk_session_vectors.json")).unwrap()
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("{pointer}"))
+}
+
+fn bytes(v: &Value, pointer: &str) -> Vec<u8> {
+    hex::decode(pointer, text(v, pointer)).unwrap()
+}
+
+fn key(v: &Value, pointer: &str) -> SecretKey {
+    SecretKey::from_hex(text(v, pointer)).unwrap()
+}
+
+#[test]
+fn ecdh_and_hkdf_match_the_sdk() {
+    let v = vectors();
+    let eph = key(&v, "/inputs/eph_priv");
+    let host = key(&v, "/inputs/node_priv");
+    let shared = ecdh_shared_x(&eph, host.public_key());
+    assert_eq!(shared.to_vec(), bytes(&v, "/ecdh_shared_x"));
+    let derived = hkdf_sha256(shared.as_slice(), None, b"", 32).unwrap();
+    assert_eq!(derived.to_vec(), bytes(&v, "/hkdf/key"));
+    assert_eq!(
+        host.public_key().to_hex(),
+        text(&v, "/inputs/node_pub_compressed")
+    );
+    assert_eq!(
+        host.address().to_checksum().to_lowercase(),
+        text(&v, "/inputs/node_address")
+    );
+}
+
+#[test]
+fn host_accepts_the_sdk_init_and_recovers_the_true_address() {
+    let v = vectors();
+    let payload: SessionInitPayload =
+        serde_json::from_value(v.pointer("/session_init/payload").unwrap().clone()).unwrap();
+    let frame = SessionInitFrame {
+        session_id: WireId::from("sdk-session"),
+        job_id: Some(WireId::from("42")),
+        chain_id: Some(84532),
+        id: None,
+        payload: Some(payload),
+    };
+    let mut store = SessionStore::new(StoreConfig::default());
+    let accepted = store
+        .accept_init(&key(&v, "/inputs/node_priv"), &frame, 1_000, |_| true)
+        .unwrap();
+    assert_eq!(accepted.scheme, SignatureScheme::SdkTranscript);
+    assert_eq!(
+        accepted.client_address.to_checksum(),
+        text(&v, "/session_init/true_client_address")
+    );
+    assert_ne!(
+        accepted.client_address.to_checksum().to_lowercase(),
+        text(&v, "/session_init/wrong_address_if_recovered_from_sha256_ciphertext")
+    );
+
+    // message_0 from the SDK opens on our host.
+    let message: EncryptedPayload =
+        serde_json::from_value(v.pointer("/message_0/payload").unwrap().clone()).unwrap();
+    let session = store
+        .session_mut(&WireId::from("sdk-session"), 1_001)
+        .unwrap();
+    assert_eq!(session.model_name(), Some("tiny-vicuna"));
+    assert_eq!(session.price_per_token(), Some(2000));
+    let prompt = session.open_message(Some(&message)).unwrap();
+    assert_eq!(prompt.prompt.as_deref(), Some("Hello"));
+    assert_eq!(prompt.max_tokens, Some(16));
+}
+
+#[test]
+fn client_reproduces_the_sdk_init_and_message_bytes() {
+    let v = vectors();
+    let host_public = PublicKey::from_hex(text(&v, "/inputs/node_pub_compressed")).unwrap();
+    let mut client = ClientSession::new(host_public, SignatureScheme::SdkTranscript);
+    let secrets = InitSecrets {
+        ephemeral: key(&v, "/inputs/eph_priv"),
+        session_key: SymmetricKey::from_slice(&bytes(&v, "/message_0/session_key_hex")).unwrap(),
+        nonce: bytes(&v, "/session_init/payload/nonceHex").try_into().unwrap(),
+        salt: Some([0u8; 32]),
+    };
+    let params = InitParams {
+        session_id: WireId::from("s"),
+        job_id: WireId::from("42"),
+        chain_id: 84532,
+        model_name: "tiny-vicuna".into(),
+        price_per_token: 2000,
+        id: None,
+    };
+    let frame: Value = serde_json::from_str(
+        &client
+            .init_message_with(&key(&v, "/inputs/client_priv"), &params, secrets)
+            .unwrap(),
+    )
+    .unwrap();
+    for field in ["ephPubHex", "ciphertextHex", "signatureHex", "nonceHex", "saltHex", "alg"] {
+        assert_eq!(
+            frame["payload"][field],
+            v["session_init"]["payload"][field],
+            "{field}"
+        );
+    }
+    assert_eq!(frame["payload"]["recid"], 1);
+
+    let message_plaintext = text(&v, "/message_0/plaintext");
+    let nonce = bytes(&v, "/message_0/payload/nonceHex").try_into().unwrap();
+    let sealed: Value = serde_json::from_str(
+        &client
+            .seal_prompt_with_nonce(&WireId::from("m0"), message_plaintext.as_bytes(), nonce)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sealed["payload"]["ciphertextHex"], v["message_0"]["payload"]["ciphertextHex"]);
+    assert_eq!(sealed["payload"]["aadHex"], v["message_0"]["payload"]["aadHex"]);
+}
+
+#[test]
+fn chunk_and_final_from_the_vectors_open_under_the_session_key() {
+    let v = vectors();
+    let key = SymmetricKey::from_slice(&bytes(&v, "/message_0/session_key_hex")).unwrap();
+    for (name, aad) in [("chunk_0", "chunk_0"), ("final_response", "encrypted_response_final")] {
+        let nonce = bytes(&v, &format!("/{name}/nonceHex"));
+        let ciphertext = bytes(&v, &format!("/{name}/ciphertextHex"));
+        let plaintext = text(&v, &format!("/{name}/plaintext"));
+        assert_eq!(key.open(&nonce, aad.as_bytes(), &ciphertext).unwrap().as_slice(), plaintext.as_bytes());
+        assert_eq!(key.seal(&nonce, aad.as_bytes(), plaintext.as_bytes()).unwrap(), ciphertext);
+    }
+}
