@@ -182,7 +182,10 @@ impl Error {
     }
 
     pub(crate) fn invalid_message(reason: impl fmt::Display) -> Self {
-        Self::new(ErrorCode::InvalidMessage, format!("invalid message: {reason}"))
+        Self::new(
+            ErrorCode::InvalidMessage,
+            format!("invalid message: {reason}"),
+        )
     }
 
     pub(crate) fn invalid_session_data(reason: impl fmt::Display) -> Self {

@@ -8,7 +8,7 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 /// Decodes `text` (optionally `0x`-prefixed) into bytes. `field` names the field in the error message.
 pub fn decode(field: &str, text: &str) -> Result<Vec<u8>> {
     let digits = strip_prefix(text).as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(invalid(field, "odd number of hex digits"));
     }
     let mut out = Vec::with_capacity(digits.len() / 2);

@@ -15,7 +15,9 @@ fn vectors() -> Value {
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("{pointer}"))
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{pointer}"))
 }
 
 fn bytes(v: &Value, pointer: &str) -> Vec<u8> {
@@ -68,7 +70,10 @@ fn host_accepts_the_sdk_init_and_recovers_the_true_address() {
     );
     assert_ne!(
         accepted.client_address.to_checksum().to_lowercase(),
-        text(&v, "/session_init/wrong_address_if_recovered_from_sha256_ciphertext")
+        text(
+            &v,
+            "/session_init/wrong_address_if_recovered_from_sha256_ciphertext"
+        )
     );
 
     // message_0 from the SDK opens on our host.
@@ -92,7 +97,9 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
     let secrets = InitSecrets {
         ephemeral: key(&v, "/inputs/eph_priv"),
         session_key: SymmetricKey::from_slice(&bytes(&v, "/message_0/session_key_hex")).unwrap(),
-        nonce: bytes(&v, "/session_init/payload/nonceHex").try_into().unwrap(),
+        nonce: bytes(&v, "/session_init/payload/nonceHex")
+            .try_into()
+            .unwrap(),
         salt: Some([0u8; 32]),
     };
     let params = InitParams {
@@ -109,10 +116,16 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
             .unwrap(),
     )
     .unwrap();
-    for field in ["ephPubHex", "ciphertextHex", "signatureHex", "nonceHex", "saltHex", "alg"] {
+    for field in [
+        "ephPubHex",
+        "ciphertextHex",
+        "signatureHex",
+        "nonceHex",
+        "saltHex",
+        "alg",
+    ] {
         assert_eq!(
-            frame["payload"][field],
-            v["session_init"]["payload"][field],
+            frame["payload"][field], v["session_init"]["payload"][field],
             "{field}"
         );
     }
@@ -126,19 +139,37 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(sealed["payload"]["ciphertextHex"], v["message_0"]["payload"]["ciphertextHex"]);
-    assert_eq!(sealed["payload"]["aadHex"], v["message_0"]["payload"]["aadHex"]);
+    assert_eq!(
+        sealed["payload"]["ciphertextHex"],
+        v["message_0"]["payload"]["ciphertextHex"]
+    );
+    assert_eq!(
+        sealed["payload"]["aadHex"],
+        v["message_0"]["payload"]["aadHex"]
+    );
 }
 
 #[test]
 fn chunk_and_final_from_the_vectors_open_under_the_session_key() {
     let v = vectors();
     let key = SymmetricKey::from_slice(&bytes(&v, "/message_0/session_key_hex")).unwrap();
-    for (name, aad) in [("chunk_0", "chunk_0"), ("final_response", "encrypted_response_final")] {
+    for (name, aad) in [
+        ("chunk_0", "chunk_0"),
+        ("final_response", "encrypted_response_final"),
+    ] {
         let nonce = bytes(&v, &format!("/{name}/nonceHex"));
         let ciphertext = bytes(&v, &format!("/{name}/ciphertextHex"));
         let plaintext = text(&v, &format!("/{name}/plaintext"));
-        assert_eq!(key.open(&nonce, aad.as_bytes(), &ciphertext).unwrap().as_slice(), plaintext.as_bytes());
-        assert_eq!(key.seal(&nonce, aad.as_bytes(), plaintext.as_bytes()).unwrap(), ciphertext);
+        assert_eq!(
+            key.open(&nonce, aad.as_bytes(), &ciphertext)
+                .unwrap()
+                .as_slice(),
+            plaintext.as_bytes()
+        );
+        assert_eq!(
+            key.seal(&nonce, aad.as_bytes(), plaintext.as_bytes())
+                .unwrap(),
+            ciphertext
+        );
     }
 }

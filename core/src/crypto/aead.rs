@@ -133,7 +133,10 @@ mod tests {
         let nonce = [1u8; 24];
         let sealed = key.seal(&nonce, b"aad", b"hello").unwrap();
         assert_eq!(sealed.len(), 5 + TAG_LEN);
-        assert_eq!(key.open(&nonce, b"aad", &sealed).unwrap().as_slice(), b"hello");
+        assert_eq!(
+            key.open(&nonce, b"aad", &sealed).unwrap().as_slice(),
+            b"hello"
+        );
         let mut tampered = sealed.clone();
         tampered[0] ^= 1;
         for (n, aad, ct) in [
@@ -142,7 +145,10 @@ mod tests {
             (&[2u8; 24][..], &b"aad"[..], &sealed[..]),
             (&nonce[..], &b"aad"[..], &sealed[..15]),
         ] {
-            assert_eq!(key.open(n, aad, ct).unwrap_err().code(), ErrorCode::DecryptionFailed);
+            assert_eq!(
+                key.open(n, aad, ct).unwrap_err().code(),
+                ErrorCode::DecryptionFailed
+            );
         }
     }
 
@@ -151,8 +157,14 @@ mod tests {
         let key = SymmetricKey::from_bytes([7u8; 32]);
         for len in [0, 12, 23, 25, 32] {
             let nonce = vec![0u8; len];
-            assert_eq!(key.seal(&nonce, b"", b"x").unwrap_err().code(), ErrorCode::InvalidNonceSize);
-            assert_eq!(key.open(&nonce, b"", &[0; 17]).unwrap_err().code(), ErrorCode::InvalidNonceSize);
+            assert_eq!(
+                key.seal(&nonce, b"", b"x").unwrap_err().code(),
+                ErrorCode::InvalidNonceSize
+            );
+            assert_eq!(
+                key.open(&nonce, b"", &[0; 17]).unwrap_err().code(),
+                ErrorCode::InvalidNonceSize
+            );
         }
     }
 }

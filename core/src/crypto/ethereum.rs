@@ -25,7 +25,7 @@ pub fn eip191_hash(message: &[u8]) -> [u8; 32] {
 }
 
 /// A 20-byte Ethereum address. Displays EIP-55 checksummed; equality is constant time.
-#[derive(Clone, Copy, Eq, Hash)]
+#[derive(Clone, Copy, Eq)]
 pub struct Address([u8; 20]);
 
 impl Address {
@@ -89,6 +89,12 @@ impl PartialEq for Address {
     }
 }
 
+impl std::hash::Hash for Address {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
 impl FromStr for Address {
     type Err = Error;
     fn from_str(text: &str) -> Result<Self> {
@@ -133,7 +139,12 @@ mod tests {
     #[test]
     fn rejects_bad_checksum_and_shapes() {
         let wrong = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
-        for bad in [wrong, "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "0x1234", "0xzz"] {
+        for bad in [
+            wrong,
+            "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "0x1234",
+            "0xzz",
+        ] {
             assert!(Address::parse(bad).is_err(), "{bad}");
         }
     }

@@ -77,6 +77,9 @@ mod tests {
     fn hkdf_rejects_oversized_output() {
         let err = hkdf_sha256(b"ikm", None, b"", 255 * 32 + 1).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidKey);
-        assert_eq!(hkdf_sha256(b"ikm", None, b"", 255 * 32).unwrap().len(), 8160);
+        assert_eq!(
+            hkdf_sha256(b"ikm", None, b"", 255 * 32).unwrap().len(),
+            8160
+        );
     }
 }

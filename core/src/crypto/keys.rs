@@ -190,7 +190,13 @@ mod tests {
         let mut off_curve = [0u8; 33];
         off_curve[0] = 2;
         off_curve[32] = 5;
-        for bad in [&off_curve[..], &[0u8; 33][..], &[4u8; 65][..], &[2u8; 32][..], &[][..]] {
+        for bad in [
+            &off_curve[..],
+            &[0u8; 33][..],
+            &[4u8; 65][..],
+            &[2u8; 32][..],
+            &[][..],
+        ] {
             let err = PublicKey::from_sec1_bytes(bad).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidKey);
         }

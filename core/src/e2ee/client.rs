@@ -307,7 +307,12 @@ impl ClientSession {
         Ok(ClientFrame::EncryptedMessage(EncryptedMessageFrame {
             session_id: state.session_id.clone(),
             id: Some(id.clone()),
-            payload: Some(EncryptedPayload::new(&ciphertext, &nonce, aad.as_bytes(), None)),
+            payload: Some(EncryptedPayload::new(
+                &ciphertext,
+                &nonce,
+                aad.as_bytes(),
+                None,
+            )),
         })
         .to_json())
     }
@@ -394,7 +399,11 @@ impl ClientSession {
                 format!(
                     "chunk {index} out of order (expected {}{})",
                     response.next_index,
-                    if response.chunks_closed { ", after the final chunk" } else { "" }
+                    if response.chunks_closed {
+                        ", after the final chunk"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }

@@ -61,7 +61,10 @@ impl InitFields {
             )));
         }
         let optional = |field: &str, value: &Option<String>| {
-            value.as_deref().map(|text| hex::decode(field, text)).transpose()
+            value
+                .as_deref()
+                .map(|text| hex::decode(field, text))
+                .transpose()
         };
         Ok(Self {
             eph_public,
@@ -86,12 +89,8 @@ impl InitFields {
         host_key: &SecretKey,
         payload: &SessionInitPayload,
     ) -> Result<VerifiedInit> {
-        let init_key = derive_session_key(
-            host_key,
-            &self.eph_public,
-            self.salt.as_deref(),
-            &self.info,
-        );
+        let init_key =
+            derive_session_key(host_key, &self.eph_public, self.salt.as_deref(), &self.info);
         let plaintext = init_key.open(&self.nonce, &self.aad, &self.ciphertext)?;
         let data = SessionData::parse(&plaintext)?;
 

@@ -114,20 +114,37 @@ mod tests {
 
     #[test]
     fn accepts_json_chat_string_and_plain_text() {
-        let json = PromptRequest::parse(br#"{"prompt":"Hello","max_tokens":16,"temperature":0.7}"#).unwrap();
+        let json = PromptRequest::parse(br#"{"prompt":"Hello","max_tokens":16,"temperature":0.7}"#)
+            .unwrap();
         assert_eq!(json.prompt.as_deref(), Some("Hello"));
         assert_eq!(json.max_tokens, Some(16));
-        let chat = PromptRequest::parse(br#"{"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
+        let chat =
+            PromptRequest::parse(br#"{"messages":[{"role":"user","content":"Hi"}]}"#).unwrap();
         assert_eq!(chat.messages.as_ref().unwrap()[0].content, "Hi");
-        assert_eq!(PromptRequest::parse(br#""quoted""#).unwrap().prompt.as_deref(), Some("quoted"));
-        assert_eq!(PromptRequest::parse(b"just text {").unwrap().prompt.as_deref(), Some("just text {"));
+        assert_eq!(
+            PromptRequest::parse(br#""quoted""#)
+                .unwrap()
+                .prompt
+                .as_deref(),
+            Some("quoted")
+        );
+        assert_eq!(
+            PromptRequest::parse(b"just text {")
+                .unwrap()
+                .prompt
+                .as_deref(),
+            Some("just text {")
+        );
         let nested = PromptRequest::parse(br#"{"request":{"prompt":"x"}}"#).unwrap();
         assert_eq!(nested.prompt.as_deref(), Some("x"));
     }
 
     #[test]
     fn rejects_empty_objects_wrong_types_and_bad_utf8() {
-        assert_eq!(PromptRequest::parse(b"42").unwrap().prompt.as_deref(), Some("42"));
+        assert_eq!(
+            PromptRequest::parse(b"42").unwrap().prompt.as_deref(),
+            Some("42")
+        );
         for bad in [&br#"{"model":"m"}"#[..], br#"{"prompt":5}"#, b"\xff\xfe"] {
             let err = PromptRequest::parse(bad).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidMessage, "{bad:?}");

@@ -120,8 +120,14 @@ mod tests {
         let mut counter = MessageCounter::default();
         counter.check(5).unwrap();
         counter.accept(5);
-        assert_eq!(counter.check(5).unwrap_err().code(), ErrorCode::ReplayDetected);
-        assert_eq!(counter.check(4).unwrap_err().code(), ErrorCode::ReplayDetected);
+        assert_eq!(
+            counter.check(5).unwrap_err().code(),
+            ErrorCode::ReplayDetected
+        );
+        assert_eq!(
+            counter.check(4).unwrap_err().code(),
+            ErrorCode::ReplayDetected
+        );
         counter.check(9).unwrap();
     }
 
@@ -130,7 +136,10 @@ mod tests {
         let mut registry = NonceRegistry::default();
         registry.check(&[1; 24]).unwrap();
         registry.record(&[1; 24]);
-        assert_eq!(registry.check(&[1; 24]).unwrap_err().code(), ErrorCode::NonceReuse);
+        assert_eq!(
+            registry.check(&[1; 24]).unwrap_err().code(),
+            ErrorCode::NonceReuse
+        );
         registry.check(&[2; 24]).unwrap();
     }
 }

@@ -124,7 +124,10 @@ mod tests {
             assert_eq!(scheme.as_str().parse::<SignatureScheme>().unwrap(), scheme);
         }
         assert!("EIP191".parse::<SignatureScheme>().is_err());
-        assert_eq!(SignatureScheme::for_payload(Some("x")), SignatureScheme::SdkTranscript);
+        assert_eq!(
+            SignatureScheme::for_payload(Some("x")),
+            SignatureScheme::SdkTranscript
+        );
         assert_eq!(SignatureScheme::for_payload(None), SignatureScheme::Eip191);
     }
 }

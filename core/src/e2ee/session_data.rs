@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -65,10 +65,18 @@ impl SessionData {
 
     fn from_wire(wire: &Wire) -> Result<Self> {
         for (present, snake, camel) in [
-            (wire.session_key_snake.is_some(), "session_key", "sessionKey"),
+            (
+                wire.session_key_snake.is_some(),
+                "session_key",
+                "sessionKey",
+            ),
             (wire.job_id_snake.is_some(), "job_id", "jobId"),
             (wire.model_name_snake.is_some(), "model_name", "modelName"),
-            (wire.price_per_token_snake.is_some(), "price_per_token", "pricePerToken"),
+            (
+                wire.price_per_token_snake.is_some(),
+                "price_per_token",
+                "pricePerToken",
+            ),
         ] {
             if present {
                 return Err(Error::invalid_session_data(format_args!(
@@ -220,12 +228,27 @@ mod tests {
     fn rejections_name_the_field_and_never_the_value() {
         let cases = [
             (format!(r#"{{"session_key":"{KEY}"}}"#), "sessionKey"),
-            (format!(r#"{{"sessionKey":"{KEY}","price_per_token":1}}"#), "pricePerToken"),
-            (format!(r#"{{"sessionKey":"{KEY}","pricePerToken":"2000"}}"#), "not a string"),
-            (format!(r#"{{"sessionKey":"{KEY}","pricePerToken":-1}}"#), "u64"),
-            (format!(r#"{{"sessionKey":"{KEY}","pricePerToken":1.5}}"#), "u64"),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","price_per_token":1}}"#),
+                "pricePerToken",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","pricePerToken":"2000"}}"#),
+                "not a string",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","pricePerToken":-1}}"#),
+                "u64",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","pricePerToken":1.5}}"#),
+                "u64",
+            ),
             (format!(r#"{{"sessionKey":"{KEY}","jobId":true}}"#), "jobId"),
-            (format!(r#"{{"sessionKey":"{KEY}","recoveryPublicKey":"0x02"}}"#), "recoveryPublicKey"),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","recoveryPublicKey":"0x02"}}"#),
+                "recoveryPublicKey",
+            ),
             (r#"{"sessionKey":"abcd"}"#.to_owned(), "32 bytes"),
             (r#"{"sessionKey":"zz"}"#.to_owned(), "not hex"),
             (r#"{"jobId":"1"}"#.to_owned(), "missing `sessionKey`"),
@@ -242,7 +265,10 @@ mod tests {
 
     #[test]
     fn to_json_round_trips() {
-        let data = parse(&format!(r#"{{"sessionKey":"{KEY}","jobId":"7","pricePerToken":3}}"#)).unwrap();
+        let data = parse(&format!(
+            r#"{{"sessionKey":"{KEY}","jobId":"7","pricePerToken":3}}"#
+        ))
+        .unwrap();
         let again = parse(&data.to_json()).unwrap();
         assert_eq!(again.job_id.as_deref(), Some("7"));
         assert_eq!(again.price_per_token, Some(3));

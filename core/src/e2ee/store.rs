@@ -126,8 +126,10 @@ impl SessionStore {
         if self.seen_inits.len() >= self.config.capacity.saturating_mul(4) {
             self.seen_inits.retain(|_, &mut until| until > now);
         }
-        self.seen_inits
-            .insert(fingerprint, now.saturating_add(self.config.idle_timeout_secs));
+        self.seen_inits.insert(
+            fingerprint,
+            now.saturating_add(self.config.idle_timeout_secs),
+        );
         Ok(InitAccepted {
             client_address,
             scheme,

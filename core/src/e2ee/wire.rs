@@ -304,7 +304,11 @@ pub(crate) fn describe(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match err.classify() {
         Category::Syntax | Category::Eof => {
-            format!("not valid JSON (line {}, column {})", err.line(), err.column())
+            format!(
+                "not valid JSON (line {}, column {})",
+                err.line(),
+                err.column()
+            )
         }
         Category::Data => {
             let text = err.to_string();
