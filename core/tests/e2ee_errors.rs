@@ -16,7 +16,7 @@ use confide_core::e2ee::{
 };
 use confide_core::{ErrorCode, Result, hex};
 use serde_json::json;
-use support::{NOW, Pair, ack_json, host_key, init_frame, params, rng, seeded, wallet_key};
+use support::{NOW, Pair, ack_json, host_key, init_frame, params, rng, signed_init, wallet_key};
 
 #[track_caller]
 fn assert_code<T: std::fmt::Debug>(result: Result<T>, code: ErrorCode) -> String {
@@ -62,12 +62,7 @@ impl SignRaw for SecretKey {
 }
 
 fn good_init() -> SessionInitFrame {
-    let mut client = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
-    init_frame(
-        &client
-            .init_message(&wallet_key(), &mut rng(), &params("s1"))
-            .unwrap(),
-    )
+    signed_init(SignatureScheme::Eip191, &wallet_key(), 7, "s1")
 }
 
 fn accept(frame: &SessionInitFrame) -> Result<confide_core::e2ee::InitAccepted> {
@@ -207,36 +202,16 @@ fn malformed_session_data_names_the_field() {
 
 #[test]
 fn sdk_scheme_recid_and_recovery_key_must_match_the_signer() {
-    let host = host_key();
-    let mut client = ClientSession::new(*host.public_key(), SignatureScheme::SdkTranscript);
-    let mut frame = init_frame(
-        &client
-            .init_message(&wallet_key(), &mut rng(), &params("t"))
-            .unwrap(),
-    );
+    let mut frame = signed_init(SignatureScheme::SdkTranscript, &wallet_key(), 7, "t");
     let payload = frame.payload.as_mut().unwrap();
     payload.recid = Some(1 - payload.recid.unwrap());
     assert_code(accept(&frame), ErrorCode::InvalidSignature);
 
     // A transcript signed by another key than the recoveryPublicKey inside the data.
-    let mut client = ClientSession::new(*host.public_key(), SignatureScheme::SdkTranscript);
-    let mut frame = init_frame(
-        &client
-            .init_message(&wallet_key(), &mut rng(), &params("t"))
-            .unwrap(),
-    );
+    let mut frame = signed_init(SignatureScheme::SdkTranscript, &wallet_key(), 7, "t");
     let payload = frame.payload.as_mut().unwrap();
-    let mut rng2 = rng();
-    let mut other_client = ClientSession::new(*host.public_key(), SignatureScheme::SdkTranscript);
-    let other = init_frame(
-        &other_client
-            .init_message(
-                &SecretKey::from_hex(&"77".repeat(32)).unwrap(),
-                &mut rng2,
-                &params("t"),
-            )
-            .unwrap(),
-    );
+    let other_signer = SecretKey::from_hex(&"77".repeat(32)).unwrap();
+    let other = signed_init(SignatureScheme::SdkTranscript, &other_signer, 7, "t");
     // Same RNG seed ⇒ same ephemeral key, nonce and salt ⇒ same transcript; only the signer differs.
     let other_payload = other.payload.unwrap();
     assert_eq!(other_payload.eph_pub_hex, payload.eph_pub_hex);
@@ -261,23 +236,13 @@ fn init_replay_id_theft_authorization_and_capacity() {
     );
 
     let thief = SecretKey::from_hex(&"99".repeat(32)).unwrap();
-    let mut client = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
-    let stolen = init_frame(
-        &client
-            .init_message(&thief, &mut seeded(99), &params("s1"))
-            .unwrap(),
-    );
+    let stolen = signed_init(SignatureScheme::Eip191, &thief, 99, "s1");
     assert_code(
         store.accept_init(&host_key(), &stolen, NOW, |_| true),
         ErrorCode::SessionIdInUse,
     );
 
-    let mut client = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
-    let second = init_frame(
-        &client
-            .init_message(&thief, &mut seeded(100), &params("s2"))
-            .unwrap(),
-    );
+    let second = signed_init(SignatureScheme::Eip191, &thief, 100, "s2");
     assert_code(
         store.accept_init(&host_key(), &second, NOW, |_| true),
         ErrorCode::TooManySessions,

@@ -6,7 +6,7 @@ use confide_core::Result;
 use confide_core::crypto::{PublicKey, RecoverableSignature, Signer};
 use confide_core::e2ee::wire::StreamEndFrame;
 use confide_core::e2ee::{ClientEvent, HostFrame, SignatureScheme, Usage, WireId};
-use support::{NOW, Pair, host_key, init_frame, params, rng, wallet_key};
+use support::{NOW, Pair, host_key, init_frame, params, rng, signed_init, wallet_key};
 
 fn stream_end(id: &str, usage: Usage) -> String {
     HostFrame::StreamEnd(StreamEndFrame {
@@ -104,13 +104,7 @@ fn sdk_transcript_full_exchange() {
 #[test]
 fn eip191_init_is_an_ethers_personal_sign_of_sha256_ciphertext() {
     // Independent computation: the signature must verify as personal_sign(sha256(ciphertext)).
-    let mut client =
-        confide_core::e2ee::ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
-    let frame = init_frame(
-        &client
-            .init_message(&wallet_key(), &mut rng(), &params("x"))
-            .unwrap(),
-    );
+    let frame = signed_init(SignatureScheme::Eip191, &wallet_key(), 7, "x");
     let payload = frame.payload.unwrap();
     assert!(payload.alg.is_none() && payload.salt_hex.is_none());
     let ciphertext =
@@ -186,13 +180,7 @@ fn second_init_from_the_same_client_rekeys_and_resets_the_counter() {
 #[test]
 fn uncompressed_ephemeral_keys_are_accepted() {
     let host = host_key();
-    let mut client =
-        confide_core::e2ee::ClientSession::new(*host.public_key(), SignatureScheme::Eip191);
-    let mut frame = init_frame(
-        &client
-            .init_message(&wallet_key(), &mut rng(), &params("u"))
-            .unwrap(),
-    );
+    let mut frame = signed_init(SignatureScheme::Eip191, &wallet_key(), 7, "u");
     let payload = frame.payload.as_mut().unwrap();
     let eph = PublicKey::from_hex(payload.eph_pub_hex.as_deref().unwrap()).unwrap();
     payload.eph_pub_hex = Some(format!(

@@ -50,6 +50,22 @@ pub fn init_frame(json: &str) -> SessionInitFrame {
     }
 }
 
+/// An init for session `session_id` from a fresh client of `scheme`, signed by `signer`, with
+/// secrets drawn from an RNG seeded with `seed` (same seed ⇒ same ephemeral key, nonce and salt).
+pub fn signed_init(
+    scheme: SignatureScheme,
+    signer: &SecretKey,
+    seed: u64,
+    session_id: &str,
+) -> SessionInitFrame {
+    let mut client = ClientSession::new(*host_key().public_key(), scheme);
+    init_frame(
+        &client
+            .init_message(signer, &mut seeded(seed), &params(session_id))
+            .unwrap(),
+    )
+}
+
 /// The host's ack frame for an accepted init.
 pub fn ack_json(frame: &SessionInitFrame, accepted: &InitAccepted) -> String {
     HostFrame::SessionInitAck(SessionInitAckFrame::new(
