@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::crypto::Address;
+
 /// Stable error codes, shared by every binding. The numeric value is part of the C ABI: never reorder,
 /// only append.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,11 +59,23 @@ pub enum ErrorCode {
     InferenceFailed = 23,
     /// An internal invariant failed; never caused by input alone.
     Internal = 24,
+    /// A signed message's signature recovers to another address than its `signer`.
+    InvalidSigner = 25,
+    /// A signed message is older than the policy's maximum age.
+    MessageExpired = 26,
+    /// A signed message is dated further in the future than the policy allows.
+    MessageFromFuture = 27,
+    /// A signature is required but the message is unsigned.
+    UnsignedMessage = 28,
+    /// A signature field is not 65 hex bytes `r ‖ s ‖ v` with valid values.
+    MalformedSignature = 29,
+    /// A signature scheme is unknown, or not allowed by the verification policy.
+    UnsupportedScheme = 30,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -86,6 +100,12 @@ impl ErrorCode {
         Self::TokenLimitExceeded,
         Self::InferenceFailed,
         Self::Internal,
+        Self::InvalidSigner,
+        Self::MessageExpired,
+        Self::MessageFromFuture,
+        Self::UnsignedMessage,
+        Self::MalformedSignature,
+        Self::UnsupportedScheme,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -115,6 +135,12 @@ impl ErrorCode {
             Self::TokenLimitExceeded => "TOKEN_LIMIT_EXCEEDED",
             Self::InferenceFailed => "INFERENCE_FAILED",
             Self::Internal => "INTERNAL",
+            Self::InvalidSigner => "INVALID_SIGNER",
+            Self::MessageExpired => "MESSAGE_EXPIRED",
+            Self::MessageFromFuture => "MESSAGE_FROM_FUTURE",
+            Self::UnsignedMessage => "UNSIGNED_MESSAGE",
+            Self::MalformedSignature => "MALFORMED_SIGNATURE",
+            Self::UnsupportedScheme => "UNSUPPORTED_SCHEME",
         }
     }
 
@@ -135,6 +161,19 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Structured facts about an error, for callers that act on them (never secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorDetail {
+    /// `INVALID_SIGNER`: who the envelope claimed and who actually signed.
+    InvalidSigner {
+        /// The `signer` field of the envelope.
+        expected: Address,
+        /// The address the signature recovers to.
+        recovered: Address,
+    },
+}
+
 /// An error from the core: a stable [`ErrorCode`] plus a human-readable message.
 ///
 /// Messages name fields and limits but never contain keys, plaintexts or other secrets.
@@ -142,6 +181,7 @@ impl fmt::Display for ErrorCode {
 pub struct Error {
     code: ErrorCode,
     message: String,
+    detail: Option<Box<ErrorDetail>>,
 }
 
 impl Error {
@@ -150,7 +190,19 @@ impl Error {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// Attaches structured detail.
+    pub fn with_detail(mut self, detail: ErrorDetail) -> Self {
+        self.detail = Some(Box::new(detail));
+        self
+    }
+
+    /// Structured detail, when the error carries some.
+    pub fn detail(&self) -> Option<&ErrorDetail> {
+        self.detail.as_deref()
     }
 
     /// The stable code.

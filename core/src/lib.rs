@@ -63,5 +63,6 @@ pub mod crypto;
 pub mod e2ee;
 mod error;
 pub mod hex;
+pub mod signed;
 
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, ErrorDetail, Result};

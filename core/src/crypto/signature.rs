@@ -4,6 +4,7 @@ use std::fmt;
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 
+use super::ethereum::Address;
 use super::keys::{PublicKey, SecretKey};
 use crate::error::{Error, Result};
 
@@ -103,6 +104,12 @@ pub trait Signer {
     /// from the first signature.
     fn public_key(&self) -> Option<PublicKey> {
         None
+    }
+
+    /// The signer's address when it is known without signing (from [`public_key`](Self::public_key)
+    /// by default; a wallet that knows only its address overrides this).
+    fn address(&self) -> Option<Address> {
+        self.public_key().map(|key| key.address())
     }
 }
 
