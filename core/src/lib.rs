@@ -7,6 +7,7 @@
 //!
 //! - [`crypto`]: keys, ECDH/HKDF, AEAD, Ethereum addresses and signatures.
 //! - [`e2ee`]: the wire protocol, [`e2ee::ClientSession`] and [`e2ee::SessionStore`] (host side).
+//! - [`signed`]: `SignedMessage<T>` envelopes, verification policy and replay guard.
 //! - [`Error`] / [`ErrorCode`]: one error type with stable codes shared by every binding.
 //!
 //! ## A whole exchange in memory
