@@ -6,9 +6,32 @@ use confide_core::Result;
 use confide_core::crypto::{PublicKey, RecoverableSignature, Signer};
 use confide_core::e2ee::wire::StreamEndFrame;
 use confide_core::e2ee::{ClientEvent, HostFrame, SignatureScheme, Usage, WireId};
+use confide_core::signed::{
+    MessageScheme, RawSignedMessage, SignOptions, SignedMessage, UsageRecord, VerifyPolicy,
+};
 use support::{NOW, Pair, host_key, init_frame, params, rng, signed_init, wallet_key};
 
+/// A `stream_end` carrying a receipt signed by the host key, as the node-server sends it.
 fn stream_end(id: &str, usage: Usage) -> String {
+    let record = UsageRecord {
+        session_id: "s1".into(),
+        job_id: Some("12345".into()),
+        chain_id: Some(84532),
+        model: "demo".into(),
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        response_sha256: String::new(),
+        client_address: wallet_key().address().to_checksum(),
+        timestamp: NOW,
+    };
+    let options = SignOptions {
+        timestamp: NOW,
+        nonce: Some(1),
+        scheme: MessageScheme::ConfideV1,
+    };
+    let receipt = SignedMessage::sign(record, &host_key(), options)
+        .unwrap()
+        .to_json();
     HostFrame::StreamEnd(StreamEndFrame {
         session_id: Some(Pair::session_id()),
         id: Some(WireId::from(id)),
@@ -16,7 +39,7 @@ fn stream_end(id: &str, usage: Usage) -> String {
         finish_reason: Some("stop".into()),
         tokens_used: usage.completion_tokens,
         usage: Some(usage),
-        receipt: Some(serde_json::json!({"payload": {"model": "demo"}})),
+        receipt: Some(serde_json::value::RawValue::from_string(receipt).unwrap()),
     })
     .to_json()
 }
@@ -87,7 +110,14 @@ fn full_exchange(scheme: SignatureScheme) {
             panic!("expected End, got {:?}", events[4]);
         };
         assert_eq!(usage.unwrap().total_tokens, 6);
-        assert!(receipt.as_deref().unwrap().contains("demo"));
+        // The receipt arrives byte-exact and verifies against the host's address.
+        let receipt = RawSignedMessage::parse(receipt.as_deref().unwrap()).unwrap();
+        let verified = receipt.verify(&VerifyPolicy::default(), NOW).unwrap();
+        assert_eq!(verified.signer, Some(host_key().address()));
+        assert_eq!(
+            receipt.payload::<UsageRecord>().unwrap().completion_tokens,
+            3
+        );
     }
 }
 

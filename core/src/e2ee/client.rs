@@ -470,7 +470,7 @@ impl ClientSession {
             id: end.id,
             finish_reason: end.finish_reason,
             usage: end.usage,
-            receipt: end.receipt.map(|r| r.to_string()),
+            receipt: end.receipt.map(|r| r.get().to_owned()),
         })
     }
 

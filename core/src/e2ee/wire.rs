@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::crypto::{NONCE_LEN, Nonce};
@@ -234,7 +235,7 @@ pub struct StreamCancelFrame {
 }
 
 /// Every frame a client sends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Open an encrypted session.
@@ -255,7 +256,15 @@ impl ClientFrame {
     /// Parses a text frame. Invalid JSON, an unknown `type` or a malformed envelope is
     /// `INVALID_MESSAGE`; the message says what was wrong but never echoes payload content.
     pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|err| Error::invalid_message(describe(&err)))
+        Ok(match frame_type(text)?.as_str() {
+            "encrypted_session_init" => Self::EncryptedSessionInit(body(text)?),
+            "encrypted_message" => Self::EncryptedMessage(body(text)?),
+            "session_init" => Self::SessionInit(body(text)?),
+            "prompt" => Self::Prompt(body(text)?),
+            "stream_cancel" => Self::StreamCancel(body(text)?),
+            "ping" => Self::Ping,
+            other => return Err(unknown_type(other)),
+        })
     }
 
     /// The `session_id` of the frame, if it has one.
@@ -281,6 +290,31 @@ impl ClientFrame {
             Self::Ping => None,
         }
     }
+}
+
+/// The `type` of a frame. Frames are dispatched on it first and then read straight into their
+/// struct, so raw fields (the receipt) keep their bytes and nothing is buffered twice.
+fn frame_type(text: &str) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Tag {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    serde_json::from_str::<Tag>(text)
+        .map(|tag| tag.kind)
+        .map_err(|err| Error::invalid_message(describe(&err)))
+}
+
+fn body<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|err| Error::invalid_message(describe(&err)))
+}
+
+fn unknown_type(kind: &str) -> Error {
+    let shown: String = kind.chars().take(32).collect();
+    Error::invalid_message(format_args!(
+        "unknown frame type `{}`",
+        shown.escape_debug()
+    ))
 }
 
 /// The ids to echo in an error reply to a frame that did not parse: read leniently from any JSON
@@ -443,7 +477,7 @@ pub struct StreamChunkFrame {
 }
 
 /// `stream_end`: the end of a response, with usage and the host's signed receipt.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StreamEndFrame {
     /// Session id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,9 +496,10 @@ pub struct StreamEndFrame {
     /// Token counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    /// `SignedMessage<UsageRecord>` signed by the host key.
+    /// `SignedMessage<UsageRecord>` signed by the host key, kept as raw JSON so the signed payload
+    /// bytes reach the client exactly as the host signed them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<Value>,
+    pub receipt: Option<Box<RawValue>>,
 }
 
 /// `error`.
@@ -517,7 +552,7 @@ impl ErrorFrame {
 }
 
 /// Every frame a host sends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum HostFrame {
     /// Greeting.
@@ -541,7 +576,17 @@ pub enum HostFrame {
 impl HostFrame {
     /// Parses a host frame (client side); malformed input is `INVALID_MESSAGE`.
     pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|err| Error::invalid_message(describe(&err)))
+        Ok(match frame_type(text)?.as_str() {
+            "connected" => Self::Connected(body(text)?),
+            "pong" => Self::Pong,
+            "session_init_ack" => Self::SessionInitAck(body(text)?),
+            "encrypted_chunk" => Self::EncryptedChunk(body(text)?),
+            "encrypted_response" => Self::EncryptedResponse(body(text)?),
+            "stream_chunk" => Self::StreamChunk(body(text)?),
+            "stream_end" => Self::StreamEnd(body(text)?),
+            "error" => Self::Error(body(text)?),
+            other => return Err(unknown_type(other)),
+        })
     }
 
     /// The JSON text of the frame.
