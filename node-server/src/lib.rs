@@ -1,1 +1,20 @@
-//! tmp
+//! Confide's host server (`confide-node`): the E2EE protocol of `confide-core` over WebSocket, with
+//! llama.cpp inference (parallel slots, streaming, cancellation, a built-in demo model), signed usage
+//! receipts, `/v1/info`, `/health`, `/metrics`, limits and graceful shutdown.
+//!
+//! - [`server`]: the HTTP/WebSocket host; [`serve`]: the `serve` command that assembles it.
+//! - [`inference`]: llama.cpp through `llama-cpp-2`.
+//! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod host_key;
+pub mod inference;
+pub mod metrics;
+pub mod receipt;
+pub mod serve;
+pub mod server;
+pub mod signing;

@@ -267,6 +267,18 @@ impl ClientFrame {
         })
     }
 
+    /// The frame's `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::EncryptedSessionInit(_) => "encrypted_session_init",
+            Self::EncryptedMessage(_) => "encrypted_message",
+            Self::SessionInit(_) => "session_init",
+            Self::Prompt(_) => "prompt",
+            Self::StreamCancel(_) => "stream_cancel",
+            Self::Ping => "ping",
+        }
+    }
+
     /// The `session_id` of the frame, if it has one.
     pub fn session_id(&self) -> Option<&WireId> {
         match self {

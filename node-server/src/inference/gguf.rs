@@ -102,7 +102,10 @@ impl GgufWriter {
         let mut offset = 0;
         for tensor in &self.tensors {
             put_str(&mut out, &tensor.name);
-            put_len(&mut out, tensor.dims.len());
+            put_u32(
+                &mut out,
+                u32::try_from(tensor.dims.len()).expect("at most 4 dims"),
+            );
             for &dim in &tensor.dims {
                 out.extend_from_slice(&dim.to_le_bytes());
             }
@@ -219,9 +222,9 @@ mod tests {
                     let len = self.u64() as usize;
                     match element_type {
                         TYPE_STRING => Value::StrArray((0..len).map(|_| self.string()).collect()),
-                        TYPE_I32 => Value::I32Array(
-                            (0..len).map(|_| self.u32().cast_signed()).collect(),
-                        ),
+                        TYPE_I32 => {
+                            Value::I32Array((0..len).map(|_| self.u32().cast_signed()).collect())
+                        }
                         other => panic!("unexpected array element type {other}"),
                     }
                 }
@@ -333,7 +336,11 @@ mod tests {
         assert_eq!(float_at(8), 3.0);
         assert_eq!(float_at(32 + 9 * 4), 9.0);
         // The padding is zeros.
-        assert!(bytes[parsed.data_start + 12..parsed.data_start + 32].iter().all(|&b| b == 0));
+        assert!(
+            bytes[parsed.data_start + 12..parsed.data_start + 32]
+                .iter()
+                .all(|&b| b == 0)
+        );
     }
 
     #[test]
@@ -346,7 +353,10 @@ mod tests {
         });
         let bytes = w.to_bytes();
         assert_eq!(bytes.len() % 64, 0);
-        assert_eq!(&bytes[bytes.len() - 64..bytes.len() - 60], &4.0f32.to_le_bytes());
+        assert_eq!(
+            &bytes[bytes.len() - 64..bytes.len() - 60],
+            &4.0f32.to_le_bytes()
+        );
     }
 
     #[test]

@@ -36,6 +36,11 @@ impl Utf8Buffer {
         text
     }
 
+    /// True while bytes of an incomplete character are held back.
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Returns what is left at the end of the stream: an incomplete character becomes U+FFFD.
     pub(crate) fn finish(&mut self) -> String {
         let text = String::from_utf8_lossy(&self.pending).into_owned();
@@ -79,7 +84,10 @@ mod tests {
     fn invalid_bytes_become_replacement_characters_immediately() {
         assert_eq!(decode_in_pieces(&[b"\xFFa"]), ["\u{FFFD}a", ""]);
         // An incomplete sequence followed by a byte that cannot continue it.
-        assert_eq!(decode_in_pieces(&[b"\xE2\x82", b"A"]), ["", "\u{FFFD}A", ""]);
+        assert_eq!(
+            decode_in_pieces(&[b"\xE2\x82", b"A"]),
+            ["", "\u{FFFD}A", ""]
+        );
     }
 
     #[test]

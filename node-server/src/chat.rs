@@ -1,0 +1,305 @@
+//! `confide-node chat`: a terminal client on the core's `ClientSession`. Fetches `/v1/info`, runs
+//! the encrypted handshake (or the deprecated plaintext one), streams the decrypted answer to stdout
+//! and checks the host's signed receipt against the address in `/v1/info`.
+
+use std::io::{BufRead, Write};
+
+use bytes::Bytes;
+use confide_core::crypto::{Address, PublicKey, SecretKey};
+use confide_core::e2ee::{
+    ClientEvent, ClientSession, HostFrame, InitParams, PromptRequest, SignatureScheme, WireId,
+};
+use confide_core::signed::{RawSignedMessage, VerifyPolicy};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::cli::ChatArgs;
+use crate::server::unix_now;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Environment variable with the client's wallet key; without it an ephemeral key is used.
+pub const WALLET_KEY_ENV: &str = "CONFIDE_WALLET_KEY";
+
+/// Host and port of a `ws://host:port[/path]` URL.
+fn authority(url: &str) -> Result<&str, String> {
+    if url.starts_with("wss://") {
+        return Err("wss:// is not supported by this client: terminate TLS in front of the host and use ws:// locally".into());
+    }
+    let rest = url
+        .strip_prefix("ws://")
+        .ok_or_else(|| format!("expected a ws:// URL, got {url}"))?;
+    Ok(rest.split('/').next().unwrap_or(rest))
+}
+
+/// `GET /v1/info` of the host.
+pub async fn fetch_info(authority: &str) -> Result<Value, String> {
+    let stream = TcpStream::connect(authority)
+        .await
+        .map_err(|err| format!("cannot connect to {authority}: {err}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| format!("HTTP handshake failed: {err}"))?;
+    tokio::spawn(connection);
+    let request = Request::get("/v1/info")
+        .header(hyper::header::HOST, authority)
+        .body(Empty::<Bytes>::new())
+        .map_err(|err| err.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|err| format!("GET /v1/info failed: {err}"))?;
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|err| format!("reading /v1/info failed: {err}"))?
+        .to_bytes();
+    serde_json::from_slice(&body).map_err(|_| "/v1/info did not return JSON".to_owned())
+}
+
+/// Runs the chat: one prompt from `--prompt`, or one per line of stdin.
+pub async fn run(args: ChatArgs) -> Result<(), String> {
+    let authority = authority(&args.url)?.to_owned();
+    let info = fetch_info(&authority).await?;
+    let url = format!("ws://{authority}/v1/ws");
+    let (mut socket, _) = connect_async(&url)
+        .await
+        .map_err(|err| format!("cannot open {url}: {err}"))?;
+    let mut session = if args.plaintext {
+        open_plaintext(&mut socket).await?
+    } else {
+        open_encrypted(&mut socket, &info, &args).await?
+    };
+    let prompts: Vec<String> = match &args.prompt {
+        Some(prompt) => vec![prompt.clone()],
+        None => std::io::stdin()
+            .lock()
+            .lines()
+            .map_while(Result::ok)
+            .collect(),
+    };
+    for (n, prompt) in prompts.iter().enumerate() {
+        let request = json!({"prompt": prompt, "max_tokens": args.max_tokens, "temperature": args.temperature});
+        let id = WireId::Text(format!("prompt-{n}"));
+        session.send_prompt(&mut socket, &id, request).await?;
+        session.print_reply(&mut socket, &info).await?;
+    }
+    let _ = socket.close(None).await;
+    Ok(())
+}
+
+/// A chat session in either mode.
+enum ChatSession {
+    Encrypted(Box<ClientSession>),
+    Plaintext,
+}
+
+const SESSION_ID: &str = "confide-chat";
+
+async fn open_encrypted(
+    socket: &mut Socket,
+    info: &Value,
+    args: &ChatArgs,
+) -> Result<ChatSession, String> {
+    let host_key = info["publicKey"]
+        .as_str()
+        .ok_or("the host has no key (plaintext only): use --plaintext")?;
+    let host_key = PublicKey::from_hex(host_key).map_err(|err| err.to_string())?;
+    let scheme: SignatureScheme = args
+        .scheme
+        .parse()
+        .map_err(|e: confide_core::Error| e.to_string())?;
+    let wallet = match std::env::var(WALLET_KEY_ENV) {
+        Ok(text) => SecretKey::from_hex(&text)
+            .map_err(|_| format!("{WALLET_KEY_ENV} is not a valid key"))?,
+        Err(_) => SecretKey::generate(&mut rand::rng()),
+    };
+    let model = info["models"][0]["id"]
+        .as_str()
+        .unwrap_or("default")
+        .to_owned();
+    let mut client = ClientSession::new(host_key, scheme);
+    let params = InitParams {
+        session_id: WireId::from(SESSION_ID),
+        job_id: WireId::from(0u64),
+        chain_id: info["chainIds"][0].as_u64().unwrap_or(0),
+        model_name: model,
+        price_per_token: 0,
+        id: None,
+    };
+    let init = client
+        .init_message(&wallet, &mut rand::rng(), &params)
+        .map_err(|err| err.to_string())?;
+    send(socket, init).await?;
+    loop {
+        match client
+            .open(&next_text(socket).await?)
+            .map_err(|err| err.to_string())?
+        {
+            ClientEvent::Ack { client_address } => {
+                eprintln!(
+                    "[encrypted session open; the host recovered our address {client_address}]"
+                );
+                return Ok(ChatSession::Encrypted(Box::new(client)));
+            }
+            ClientEvent::Error { code, message, .. } => return Err(format!("{code}: {message}")),
+            _ => {}
+        }
+    }
+}
+
+async fn open_plaintext(socket: &mut Socket) -> Result<ChatSession, String> {
+    send(
+        socket,
+        json!({"type":"session_init","session_id":SESSION_ID}).to_string(),
+    )
+    .await?;
+    loop {
+        match HostFrame::parse(&next_text(socket).await?).map_err(|err| err.to_string())? {
+            HostFrame::SessionInitAck(_) => {
+                eprintln!("[plaintext session open: nothing is encrypted]");
+                return Ok(ChatSession::Plaintext);
+            }
+            HostFrame::Error(error) => return Err(format!("{}: {}", error.code, error.message)),
+            _ => {}
+        }
+    }
+}
+
+impl ChatSession {
+    async fn send_prompt(
+        &mut self,
+        socket: &mut Socket,
+        id: &WireId,
+        request: Value,
+    ) -> Result<(), String> {
+        let frame = match self {
+            Self::Encrypted(client) => {
+                let request =
+                    PromptRequest::from_object(request.as_object().cloned().unwrap_or_default())
+                        .map_err(|err| err.to_string())?;
+                client
+                    .seal_prompt(&mut rand::rng(), id, request.to_json().as_bytes())
+                    .map_err(|err| err.to_string())?
+            }
+            Self::Plaintext => {
+                let mut frame = json!({"type":"prompt","session_id":SESSION_ID,"id":id});
+                frame["request"] = request;
+                frame.to_string()
+            }
+        };
+        send(socket, frame).await
+    }
+
+    async fn print_reply(&mut self, socket: &mut Socket, info: &Value) -> Result<(), String> {
+        let mut out = std::io::stdout().lock();
+        loop {
+            let text = next_text(socket).await?;
+            let event = match self {
+                Self::Encrypted(client) => client.open(&text).map_err(|err| err.to_string())?,
+                Self::Plaintext => plaintext_event(&text)?,
+            };
+            match event {
+                ClientEvent::Chunk { text, .. } => {
+                    let _ = out.write_all(text.as_bytes());
+                    let _ = out.flush();
+                }
+                ClientEvent::End {
+                    finish_reason,
+                    usage,
+                    receipt,
+                    ..
+                } => {
+                    let _ = writeln!(out);
+                    let tokens = usage.map_or(0, |u| u.completion_tokens);
+                    eprintln!(
+                        "[{}, {tokens} tokens; receipt: {}]",
+                        finish_reason.unwrap_or_default(),
+                        describe_receipt(receipt.as_deref(), info)
+                    );
+                    return Ok(());
+                }
+                ClientEvent::Error { code, message, .. } => {
+                    return Err(format!("{code}: {message}"));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Plaintext frames as client events (the encrypted session refuses them).
+fn plaintext_event(text: &str) -> Result<ClientEvent, String> {
+    Ok(
+        match HostFrame::parse(text).map_err(|err| err.to_string())? {
+            HostFrame::StreamChunk(chunk) => ClientEvent::Chunk {
+                id: chunk.id,
+                index: chunk.index,
+                text: chunk.content,
+                is_final: false,
+            },
+            HostFrame::StreamEnd(end) => ClientEvent::End {
+                id: end.id,
+                finish_reason: end.finish_reason,
+                usage: end.usage,
+                receipt: end.receipt.map(|r| r.get().to_owned()),
+            },
+            HostFrame::Error(error) => ClientEvent::Error {
+                code: error.code,
+                message: error.message,
+                id: error.id,
+            },
+            _ => ClientEvent::Pong,
+        },
+    )
+}
+
+/// Whether the receipt verifies and was signed by the address `/v1/info` advertises.
+fn describe_receipt(receipt: Option<&str>, info: &Value) -> String {
+    let Some(receipt) = receipt else {
+        return "none".into();
+    };
+    let expected = info["address"]
+        .as_str()
+        .and_then(|a| Address::parse(a).ok());
+    match RawSignedMessage::parse(receipt)
+        .and_then(|r| r.verify(&VerifyPolicy::default(), unix_now()))
+    {
+        Ok(verified) if verified.signer.is_some() && verified.signer == expected => {
+            format!(
+                "signed by the host {}",
+                expected.map(|a| a.to_checksum()).unwrap_or_default()
+            )
+        }
+        Ok(_) => "signed, but NOT by the host in /v1/info".into(),
+        Err(error) => format!("INVALID ({})", error.code()),
+    }
+}
+
+async fn send(socket: &mut Socket, text: String) -> Result<(), String> {
+    socket
+        .send(Message::text(text))
+        .await
+        .map_err(|err| format!("send failed: {err}"))
+}
+
+async fn next_text(socket: &mut Socket) -> Result<String, String> {
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) => return Ok(text.as_str().to_owned()),
+            Some(Ok(Message::Close(frame))) => {
+                return Err(format!("the host closed the connection: {frame:?}"));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return Err(format!("connection failed: {err}")),
+            None => return Err("the host closed the connection".into()),
+        }
+    }
+}

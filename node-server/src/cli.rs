@@ -1,0 +1,173 @@
+//! The command line of `confide-node` (clap). Every subcommand has `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use confide_core::crypto::Address;
+
+/// Confide host: end-to-end encrypted LLM inference over WebSocket.
+#[derive(Debug, Parser)]
+#[command(name = "confide-node", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the host: WebSocket protocol, inference, /v1/info, /health, /metrics on one port.
+    Serve(Box<ServeArgs>),
+    /// Print a new host key: private key, public key and address.
+    Keygen,
+    /// Talk to a host from the terminal through an encrypted session.
+    Chat(ChatArgs),
+    /// Sign a JSON payload from stdin as a SignedMessage envelope (printed to stdout).
+    Sign(SignArgs),
+    /// Verify a SignedMessage envelope from stdin; prints the result as JSON; exit 1 when invalid.
+    Verify(VerifyArgs),
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `confide-node serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CONFIDE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// GGUF model file(s); without one the built-in demo model (random weights) is served.
+    #[arg(long = "model", value_name = "PATH.gguf")]
+    pub models: Vec<PathBuf>,
+    /// Generations that run at the same time (llama.cpp contexts).
+    #[arg(long, default_value_t = 2)]
+    pub parallel: usize,
+    /// Context size in tokens of each slot.
+    #[arg(long, default_value_t = 2048)]
+    pub ctx_size: u32,
+    /// Upper bound on generated tokens per request.
+    #[arg(long, default_value_t = 512)]
+    pub max_tokens: u32,
+    /// Refuse plaintext sessions.
+    #[arg(long)]
+    pub require_encryption: bool,
+    /// Only these client addresses may open encrypted sessions (repeatable; default: anyone).
+    #[arg(long = "allow-client", value_name = "0xADDR", value_parser = parse_address)]
+    pub allow_clients: Vec<Address>,
+    /// Idle time after which a session key is dropped.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub session_ttl: Duration,
+    /// Sessions across all connections.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_sessions: usize,
+    /// Sessions on one connection.
+    #[arg(long, default_value_t = 16)]
+    pub max_sessions_per_connection: usize,
+    /// Largest WebSocket frame/message accepted; larger ones close the connection with 1009.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_frame_bytes: usize,
+    /// Frames per second a connection may send (bursts up to twice that).
+    #[arg(long, default_value_t = 20)]
+    pub rate_limit: u32,
+    /// A connection that sends no frame for this long after connecting is closed.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub handshake_timeout: Duration,
+    /// A connection that sends nothing for this long is closed (clients ping every 30 s).
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+    /// On SIGINT/SIGTERM, how long running generations may take to finish.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Generate an ephemeral host key when HOST_PRIVATE_KEY is not set (development only).
+    #[arg(long)]
+    pub dev: bool,
+    /// Chain ids advertised in /v1/info (repeatable).
+    #[arg(long = "chain-id")]
+    pub chain_ids: Vec<u64>,
+    /// Directory for the generated demo model (default: $XDG_CACHE_HOME/confide or ~/.cache/confide).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: LogFormat,
+    /// TOML file with any of these options (flags given on the command line win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `confide-node chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// The host, e.g. ws://127.0.0.1:8080 (the /v1/ws path is added when missing).
+    pub url: String,
+    /// Send this prompt and exit after the answer (otherwise read prompts from stdin, one per line).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Use the deprecated plaintext protocol.
+    #[arg(long)]
+    pub plaintext: bool,
+    /// Client signature scheme.
+    #[arg(long, default_value = "eip191")]
+    pub scheme: String,
+    /// Maximum tokens to generate.
+    #[arg(long, default_value_t = 64)]
+    pub max_tokens: u32,
+    /// Sampling temperature (0 = greedy).
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+}
+
+/// `confide-node sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Signing key (`0x` + 64 hex); defaults to HOST_PRIVATE_KEY.
+    #[arg(long, env = "HOST_PRIVATE_KEY", hide_env_values = true)]
+    pub key: String,
+    /// Unix seconds (default: now).
+    #[arg(long)]
+    pub timestamp: Option<u64>,
+    /// Replay nonce.
+    #[arg(long)]
+    pub nonce: Option<u64>,
+    /// `confide-v1` or `lloom-v1`.
+    #[arg(long, default_value = "confide-v1")]
+    pub scheme: String,
+}
+
+/// `confide-node verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Maximum age in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub max_age: u64,
+    /// Allowed clock skew into the future, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub max_future_skew: u64,
+    /// Accept unsigned envelopes (with a warning).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Reject schemes that do not bind timestamp and nonce (lloom-v1).
+    #[arg(long)]
+    pub require_bound_scheme: bool,
+    /// The expected signer; verification fails for anyone else.
+    #[arg(long, value_parser = parse_address)]
+    pub signer: Option<Address>,
+    /// Unix seconds to verify at (default: now).
+    #[arg(long)]
+    pub now: Option<u64>,
+}
+
+fn parse_address(text: &str) -> Result<Address, String> {
+    Address::parse(text).map_err(|err| err.message().to_owned())
+}

@@ -1,0 +1,163 @@
+//! The server's runtime limits and policy, built from `serve`'s flags (and an optional TOML file).
+
+use std::path::Path;
+use std::time::Duration;
+
+use confide_core::crypto::Address;
+
+use crate::cli::ServeArgs;
+
+/// Limits that protect the host and its other clients from any one client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Sessions across all connections.
+    pub max_sessions: usize,
+    /// Sessions on one connection.
+    pub max_sessions_per_connection: usize,
+    /// Largest WebSocket message (close 1009 past it).
+    pub max_frame_bytes: usize,
+    /// Frames per second per connection (bursts up to twice that).
+    pub rate_limit: u32,
+    /// Generations one connection may have running at once.
+    pub max_generations_per_connection: usize,
+    /// Close a connection that sends no frame this long after connecting.
+    pub handshake_timeout: Duration,
+    /// Close a connection that sends nothing for this long.
+    pub idle_timeout: Duration,
+    /// Drop a session key idle this long.
+    pub session_ttl: Duration,
+    /// How long running generations may take to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_sessions: 10_000,
+            max_sessions_per_connection: 16,
+            max_frame_bytes: 1 << 20,
+            rate_limit: 20,
+            max_generations_per_connection: 4,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
+            session_ttl: Duration::from_secs(30 * 60),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Who may do what.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Refuse plaintext sessions.
+    pub require_encryption: bool,
+    /// Client addresses allowed to open encrypted sessions; empty = anyone.
+    pub allow_clients: Vec<Address>,
+    /// Chain ids advertised in `/v1/info`.
+    pub chain_ids: Vec<u64>,
+}
+
+impl Policy {
+    /// Whether `address` may open an encrypted session.
+    pub fn allows(&self, address: &Address) -> bool {
+        self.allow_clients.is_empty() || self.allow_clients.contains(address)
+    }
+}
+
+/// Everything the WebSocket/HTTP server needs besides the key and the engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Limits.
+    pub limits: Limits,
+    /// Policy.
+    pub policy: Policy,
+}
+
+impl From<&ServeArgs> for ServerConfig {
+    fn from(args: &ServeArgs) -> Self {
+        Self {
+            limits: Limits {
+                max_sessions: args.max_sessions,
+                max_sessions_per_connection: args.max_sessions_per_connection,
+                max_frame_bytes: args.max_frame_bytes,
+                rate_limit: args.rate_limit,
+                max_generations_per_connection: Limits::default().max_generations_per_connection,
+                handshake_timeout: args.handshake_timeout,
+                idle_timeout: args.idle_timeout,
+                session_ttl: args.session_ttl,
+                shutdown_grace: args.shutdown_grace,
+            },
+            policy: Policy {
+                require_encryption: args.require_encryption,
+                allow_clients: args.allow_clients.clone(),
+                chain_ids: args.chain_ids.clone(),
+            },
+        }
+    }
+}
+
+/// Turns a TOML config file into `serve` flags: `key = value` becomes `--key value` (snake_case keys
+/// are accepted too), `true` becomes `--key`, arrays repeat the flag. Flags given on the command line
+/// come after these, so they win.
+pub fn config_file_args(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read config file {}: {err}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err| format!("config file {} is not valid TOML: {err}", path.display()))?;
+    let mut args = Vec::new();
+    for (key, value) in table {
+        let flag = format!("--{}", key.replace('_', "-"));
+        let values = match value {
+            toml::Value::Array(items) => items,
+            other => vec![other],
+        };
+        for value in values {
+            match value {
+                toml::Value::Boolean(true) => args.push(flag.clone()),
+                toml::Value::Boolean(false) => {}
+                toml::Value::String(text) => args.extend([flag.clone(), text]),
+                toml::Value::Integer(n) => args.extend([flag.clone(), n.to_string()]),
+                toml::Value::Float(x) => args.extend([flag.clone(), x.to_string()]),
+                _ => return Err(format!("config key `{key}`: unsupported value type")),
+            }
+        }
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_becomes_flags() {
+        let dir = std::env::temp_dir().join(format!("confide-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("confide.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9\"\nrequire_encryption = true\nchain-id = [1, 2]\ndev = false\n",
+        )
+        .unwrap();
+        let args = config_file_args(&path).unwrap();
+        assert_eq!(
+            args,
+            [
+                "--chain-id",
+                "1",
+                "--chain-id",
+                "2",
+                "--listen",
+                "127.0.0.1:9",
+                "--require-encryption"
+            ]
+        );
+        std::fs::write(&path, "listen = [").unwrap();
+        assert!(
+            config_file_args(&path)
+                .unwrap_err()
+                .contains("not valid TOML")
+        );
+    }
+}

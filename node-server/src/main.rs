@@ -1,0 +1,92 @@
+//! `confide-node`: the Confide host and its operator tools.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+use confide_node_server::cli::{Cli, Command, LogFormat};
+use confide_node_server::config::config_file_args;
+use confide_node_server::{chat, serve, signing};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let log_format = match &cli.command {
+        Command::Serve(args) => args.log_format,
+        _ => LogFormat::Text,
+    };
+    init_logging(log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts");
+    let outcome = match cli.command {
+        Command::Serve(args) => runtime.block_on(serve::run(&args)).map(|()| true),
+        Command::Keygen => {
+            print!("{}", signing::keygen());
+            Ok(true)
+        }
+        Command::Chat(args) => runtime.block_on(chat::run(args)).map(|()| true),
+        Command::Sign(args) => signing::sign(&args, &mut std::io::stdin().lock()).map(|envelope| {
+            println!("{envelope}");
+            true
+        }),
+        Command::Verify(args) => {
+            signing::verify(&args, &mut std::io::stdin().lock()).map(|(result, valid)| {
+                println!("{result}");
+                valid
+            })
+        }
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Parses the command line; `serve --config FILE` puts the file's options before the command
+/// line's, so flags given on the command line win.
+fn parse_cli() -> Result<Cli, clap::Error> {
+    let args: Vec<String> = std::env::args().collect();
+    let cli = Cli::try_parse_from(&args)?;
+    let Command::Serve(serve) = &cli.command else {
+        return Ok(cli);
+    };
+    let Some(path) = &serve.config else {
+        return Ok(cli);
+    };
+    let from_file = config_file_args(path)
+        .map_err(|message| Cli::command().error(clap::error::ErrorKind::InvalidValue, message))?;
+    let position = args.iter().position(|a| a == "serve").unwrap_or(1);
+    let merged: Vec<String> = args[..=position]
+        .iter()
+        .cloned()
+        .chain(from_file)
+        .chain(args[position + 1..].iter().cloned())
+        .collect();
+    let matches = Cli::command()
+        .args_override_self(true)
+        .try_get_matches_from(merged)?;
+    Cli::from_arg_matches(&matches)
+}
+
+fn init_logging(format: LogFormat) {
+    // llama.cpp narrates every model load at INFO; keep its warnings and errors only by default.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,llama-cpp-2=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

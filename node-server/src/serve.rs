@@ -1,0 +1,141 @@
+//! `confide-node serve`: load the host key and the model(s), print the startup line, serve until
+//! SIGINT/SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tracing::{info, warn};
+
+use crate::cli::ServeArgs;
+use crate::config::ServerConfig;
+use crate::host_key::{HOST_KEY_ENV, HostKey};
+use crate::inference::{EngineConfig, LlamaEngine, demo_model};
+use crate::server::{AppState, ServedModel, Server};
+
+/// Everything `serve` loaded, ready to bind.
+pub struct Prepared {
+    /// Shared state for the server.
+    pub state: Arc<AppState>,
+    /// The line printed at startup.
+    pub startup_line: String,
+}
+
+/// Resolves the key, loads the model(s) (the demo model when none is given) and builds the state.
+pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
+    let env_key = std::env::var(HOST_KEY_ENV).ok();
+    let host_key = HostKey::resolve(env_key.as_deref(), args.dev, &mut rand::rng())
+        .map_err(|err| err.to_string())?;
+    let (paths, demo) = if args.models.is_empty() {
+        let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        let path = demo_model::ensure_demo_model(&cache)
+            .map_err(|err| format!("cannot write the demo model to {}: {err}", cache.display()))?;
+        (vec![path], true)
+    } else {
+        (args.models.clone(), false)
+    };
+    let mut models = Vec::with_capacity(paths.len());
+    for path in paths {
+        models.push(load_model(&path, args).await?);
+    }
+    let model_list: Vec<&str> = models.iter().map(|m| m.info.id.as_str()).collect();
+    let key_part = match &host_key {
+        HostKey::Configured(key) => format!(
+            "host key {} address {}",
+            key.public_key().to_hex(),
+            key.address()
+        ),
+        HostKey::Ephemeral(key) => format!(
+            "EPHEMERAL --dev host key 0x{} address {}",
+            key.public_key().to_hex(),
+            key.address()
+        ),
+        HostKey::None => format!("NO host key ({HOST_KEY_ENV} unset): plaintext sessions only"),
+    };
+    let demo_part = if demo {
+        " (built-in demo model: random weights, its output is meaningless text)"
+    } else {
+        ""
+    };
+    let startup_line = format!(
+        "confide-node {} listening on {} | {key_part} | model {}{demo_part}",
+        env!("CARGO_PKG_VERSION"),
+        args.listen,
+        model_list.join(", ")
+    );
+    if matches!(host_key, HostKey::None) {
+        warn!("no host key: encrypted sessions are refused; set {HOST_KEY_ENV} or use --dev");
+    }
+    let secret = match host_key {
+        HostKey::Configured(key) | HostKey::Ephemeral(key) => Some(key),
+        HostKey::None => None,
+    };
+    let state = AppState::new(ServerConfig::from(args), secret, models);
+    Ok(Prepared {
+        state: Arc::new(state),
+        startup_line,
+    })
+}
+
+async fn load_model(path: &Path, args: &ServeArgs) -> Result<ServedModel, String> {
+    let config = EngineConfig {
+        model_path: path.to_owned(),
+        ctx_size: args.ctx_size,
+        parallel: args.parallel,
+        max_tokens: args.max_tokens,
+    };
+    let engine = tokio::task::spawn_blocking(move || LlamaEngine::load(config))
+        .await
+        .map_err(|err| format!("model loader crashed: {err}"))?
+        .map_err(|err| format!("cannot load {}: {err}", path.display()))?;
+    let info = engine.model_info();
+    info!(model = %info.id, context = info.context_length, "model loaded");
+    Ok(ServedModel {
+        info,
+        engine: Arc::new(engine),
+    })
+}
+
+/// `$XDG_CACHE_HOME/confide`, else `$HOME/.cache/confide`, else a temp directory.
+fn default_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("confide")
+}
+
+/// Binds, prints the startup line and serves until SIGINT or SIGTERM.
+pub async fn run(args: &ServeArgs) -> Result<(), String> {
+    let prepared = prepare(args).await?;
+    let server = Server::bind(args.listen, Arc::clone(&prepared.state))
+        .await
+        .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
+    let bound = server.local_addr().map_err(|err| err.to_string())?;
+    println!(
+        "{}",
+        prepared
+            .startup_line
+            .replace(&args.listen.to_string(), &bound.to_string())
+    );
+    server
+        .run(shutdown_signal())
+        .await
+        .map_err(|err| format!("server failed: {err}"))
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

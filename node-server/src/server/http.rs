@@ -1,0 +1,141 @@
+//! The one HTTP port: `GET /v1/ws` (WebSocket upgrade), `/v1/info`, `/health`, `/metrics`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{
+    CONNECTION, CONTENT_TYPE, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
+    SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_util::task::TaskTracker;
+use tracing::debug;
+
+use super::socket;
+use super::state::AppState;
+
+/// The response type of every route.
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// Routes one request. WebSocket sessions are spawned on `tracker` so shutdown can wait for them.
+pub async fn route(
+    request: Request<Incoming>,
+    state: Arc<AppState>,
+    tracker: TaskTracker,
+) -> Result<HttpResponse, Infallible> {
+    let path = request.uri().path();
+    let response = match (request.method(), path) {
+        (&Method::GET, "/v1/ws") => upgrade(request, state, &tracker),
+        (&Method::GET, "/v1/info") => {
+            respond(StatusCode::OK, "application/json", state.info_json())
+        }
+        (&Method::GET, "/health") => health(&state),
+        (&Method::GET, "/metrics") => respond(
+            StatusCode::OK,
+            "text/plain; version=0.0.4",
+            state.metrics.render(),
+        ),
+        (_, "/v1/ws" | "/v1/info" | "/health" | "/metrics") => {
+            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is supported here")
+        }
+        _ => json_error(StatusCode::NOT_FOUND, "no such endpoint"),
+    };
+    Ok(response)
+}
+
+fn health(state: &AppState) -> HttpResponse {
+    if state.draining.is_cancelled() {
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            r#"{"status":"draining","reasons":["shutting down"]}"#.to_owned(),
+        );
+    }
+    respond(
+        StatusCode::OK,
+        "application/json",
+        r#"{"status":"healthy"}"#.to_owned(),
+    )
+}
+
+/// Answers a WebSocket handshake (RFC 6455 §4.2) and hands the upgraded stream to the protocol loop.
+fn upgrade(
+    mut request: Request<Incoming>,
+    state: Arc<AppState>,
+    tracker: &TaskTracker,
+) -> HttpResponse {
+    let headers = request.headers();
+    let has_token = |name, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value
+                .to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    let key = headers.get(SEC_WEBSOCKET_KEY).cloned();
+    let valid = has_token(UPGRADE, "websocket")
+        && has_token(CONNECTION, "upgrade")
+        && headers
+            .get(SEC_WEBSOCKET_VERSION)
+            .is_some_and(|v| v == "13");
+    let Some(key) = key.filter(|_| valid) else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "expected a WebSocket upgrade (version 13)",
+        );
+    };
+    if state.draining.is_cancelled() {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    let accept = derive_accept_key(key.as_bytes());
+    let upgraded = hyper::upgrade::on(&mut request);
+    let max = state.config.limits.max_frame_bytes;
+    tracker.spawn(async move {
+        match upgraded.await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(max))
+                    .max_frame_size(Some(max));
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
+                socket::run(ws, state).await;
+            }
+            Err(error) => debug!(%error, "websocket upgrade failed"),
+        }
+    });
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(
+        SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&accept).expect("base64 is a valid header value"),
+    );
+    response
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: String) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn json_error(status: StatusCode, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "error": message }).to_string();
+    respond(status, "application/json", body)
+}

@@ -1,0 +1,93 @@
+//! What every connection shares: configuration, host key, models, metrics and shutdown signals.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use confide_core::crypto::SecretKey;
+use confide_core::{Error, ErrorCode};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ServerConfig;
+use crate::inference::{LlamaEngine, ModelInfo};
+use crate::metrics::Metrics;
+
+/// One model the host serves.
+pub struct ServedModel {
+    /// Id and context length, as `/v1/info` lists them.
+    pub info: ModelInfo,
+    /// The engine that runs it.
+    pub engine: Arc<LlamaEngine>,
+}
+
+/// Shared state of a running host.
+pub struct AppState {
+    /// Limits and policy.
+    pub config: ServerConfig,
+    /// The host key; `None` means plaintext only.
+    pub host_key: Option<SecretKey>,
+    /// Served models; the first is the default.
+    pub models: Vec<ServedModel>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Live sessions across all connections.
+    pub sessions: AtomicUsize,
+    /// Cancelled when shutdown starts: connections stop taking new work and drain.
+    pub draining: CancellationToken,
+    /// Cancelled when the shutdown grace period is over: running generations stop.
+    pub abort_generations: CancellationToken,
+}
+
+impl AppState {
+    /// A host with no sessions yet.
+    pub fn new(
+        config: ServerConfig,
+        host_key: Option<SecretKey>,
+        models: Vec<ServedModel>,
+    ) -> Self {
+        Self {
+            config,
+            host_key,
+            models,
+            metrics: Metrics::new(),
+            sessions: AtomicUsize::new(0),
+            draining: CancellationToken::new(),
+            abort_generations: CancellationToken::new(),
+        }
+    }
+
+    /// The model named `requested`, or the default one; an unknown name is `MODEL_NOT_FOUND`.
+    pub fn model(&self, requested: Option<&str>) -> Result<&ServedModel, Error> {
+        match requested {
+            None => self.models.first(),
+            Some(name) => self.models.iter().find(|m| m.info.id == name),
+        }
+        .ok_or_else(|| {
+            let served: Vec<&str> = self.models.iter().map(|m| m.info.id.as_str()).collect();
+            Error::new(
+                ErrorCode::ModelNotFound,
+                format!("model not served here; available: {}", served.join(", ")),
+            )
+        })
+    }
+
+    /// The `/v1/info` document.
+    pub fn info_json(&self) -> String {
+        let models: Vec<_> = self
+            .models
+            .iter()
+            .map(|m| json!({"id": m.info.id, "context_length": m.info.context_length}))
+            .collect();
+        let key = self.host_key.as_ref();
+        json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "publicKey": key.map(|k| confide_core::hex::encode_prefixed(&k.public_key().to_compressed())),
+            "address": key.map(|k| k.address().to_checksum()),
+            "encryption": key.is_some(),
+            "models": models,
+            "schemes": ["eip191", "sdk-transcript"],
+            "chainIds": self.config.policy.chain_ids,
+        })
+        .to_string()
+    }
+}
