@@ -149,6 +149,19 @@ impl Connection {
         vec![self.error_frame(&error, None, None)]
     }
 
+    /// A message over the size limit: `MESSAGE_TOO_LARGE`, then close 1009.
+    pub fn reject_oversized(&mut self) -> Vec<Outgoing> {
+        let limit = self.state.config.limits.max_frame_bytes;
+        let error = Error::new(
+            ErrorCode::MessageTooLarge,
+            format!("message exceeds the limit of {limit} bytes"),
+        );
+        vec![
+            self.error_frame(&error, None, None),
+            Outgoing::Close(1009, "message too large"),
+        ]
+    }
+
     /// Handles an event from one of this connection's generations.
     pub fn handle_update(&mut self, update: GenerationUpdate) -> Vec<Outgoing> {
         let GenerationUpdate { key, event } = update;

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::debug;
@@ -80,6 +80,7 @@ where
                     }
                     Some(Ok(Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(WsError::Capacity(_))) => outgoing = connection.reject_oversized(),
                     Some(Err(error)) => {
                         debug!(%error, "websocket read failed");
                         if let Some((code, reason)) = close_for(&error) {
@@ -107,10 +108,6 @@ where
 /// The close code for a failed read, if the peer should get one.
 fn close_for(error: &WsError) -> Option<(u16, &'static str)> {
     match error {
-        WsError::Capacity(CapacityError::MessageTooLong { .. }) => {
-            Some((1009, "message too large"))
-        }
-        WsError::Capacity(_) => Some((1009, "frame too large")),
         WsError::Utf8(_) => Some((1007, "text frame is not valid UTF-8")),
         WsError::Protocol(_) => Some((1002, "protocol error")),
         _ => None,
