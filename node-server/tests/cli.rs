@@ -1,0 +1,233 @@
+//! The `confide-node` binary as operators use it: keygen, bad host keys, `serve --dev` + `chat`,
+//! plaintext-only mode, `sign` | `verify`, SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
+
+fn node() -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("HOST_PRIVATE_KEY")
+        .env("CONFIDE_LISTEN", "127.0.0.1:0")
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"));
+    command
+}
+
+fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A running `serve`: its address from the startup line, killed on drop.
+struct Serve {
+    child: Child,
+    addr: String,
+    startup_line: String,
+}
+
+impl Serve {
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no startup line: {line:?}"))
+            .to_owned();
+        Self {
+            child,
+            addr,
+            startup_line: line,
+        }
+    }
+
+    fn chat(&self, extra: &[&str]) -> Output {
+        let mut command = node();
+        command.args([
+            "chat",
+            &format!("ws://{}", self.addr),
+            "--prompt",
+            "Hello",
+            "--max-tokens",
+            "8",
+        ]);
+        command.args(extra);
+        command.output().unwrap()
+    }
+
+    /// SIGTERM and the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn keygen_prints_key_public_key_and_address() {
+    let output = node().arg("keygen").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("private_key=0x") && lines[0].len() == "private_key=0x".len() + 64
+    );
+    assert!(lines[1].starts_with("public_key=0x0"));
+    assert!(lines[2].starts_with("address=0x"));
+}
+
+#[test]
+fn bad_host_keys_are_startup_errors_that_never_echo_the_value() {
+    let cases = [
+        ("", "set but empty"),
+        (
+            "1111111111111111111111111111111111111111111111111111111111111111",
+            "must start with 0x",
+        ),
+        ("0xdeadbeef", "64 hex digits"),
+        (
+            "0xnothexnothexnothexnothexnothexnothexnothexnothexnothexnothexnoth",
+            "not hex",
+        ),
+        (
+            "0x0000000000000000000000000000000000000000000000000000000000000000",
+            "not a valid secp256k1",
+        ),
+    ];
+    for (value, expected) in cases {
+        let output = node()
+            .env("HOST_PRIVATE_KEY", value)
+            .arg("serve")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{value:?}: {stderr}");
+        assert!(stderr.contains("HOST_PRIVATE_KEY"));
+        if value.len() > 4 {
+            assert!(!stderr.contains(&value[2..]), "the value leaked: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn serve_dev_and_chat_end_to_end_then_sigterm() {
+    let mut command = node();
+    command.args(["serve", "--dev"]);
+    let serve = Serve::start(command);
+    assert!(
+        serve.startup_line.contains("EPHEMERAL --dev host key 0x0"),
+        "{}",
+        serve.startup_line
+    );
+    assert!(
+        serve
+            .startup_line
+            .contains("built-in demo model: random weights")
+    );
+    for scheme in ["eip191", "sdk-transcript"] {
+        let output = serve.chat(&["--scheme", scheme]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(stderr.contains("encrypted session open"), "{stderr}");
+        assert!(
+            stderr.contains("length, 8 tokens; receipt: signed by the host 0x"),
+            "{stderr}"
+        );
+        assert!(!output.stdout.is_empty());
+    }
+    assert!(serve.terminate().success(), "SIGTERM is a clean exit");
+}
+
+#[test]
+fn without_a_key_the_host_is_plaintext_only() {
+    let mut command = node();
+    command.arg("serve");
+    let serve = Serve::start(command);
+    assert!(
+        serve.startup_line.contains("NO host key"),
+        "{}",
+        serve.startup_line
+    );
+    let encrypted = serve.chat(&[]);
+    assert_eq!(encrypted.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&encrypted.stderr).contains("--plaintext"));
+    let plaintext = serve.chat(&["--plaintext"]);
+    let stderr = String::from_utf8_lossy(&plaintext.stderr);
+    assert!(plaintext.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("plaintext session open") && stderr.contains("receipt: none"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sign_and_verify_through_the_binary() {
+    let key = format!("0x{}", "42".repeat(32));
+    let mut sign = node();
+    sign.args(["sign", "--key", &key, "--nonce", "3"]);
+    let signed = run_with_stdin(sign, r#"{"model":"demo","tokens":5}"#);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let envelope = String::from_utf8(signed.stdout).unwrap();
+
+    let verified = run_with_stdin(
+        {
+            let mut c = node();
+            c.arg("verify");
+            c
+        },
+        &envelope,
+    );
+    assert_eq!(verified.status.code(), Some(0));
+    let result: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(result["valid"], true);
+    assert_eq!(result["bound"], true);
+
+    let tampered = envelope.replace("\"tokens\":5", "\"tokens\":6");
+    let rejected = run_with_stdin(
+        {
+            let mut c = node();
+            c.arg("verify");
+            c
+        },
+        &tampered,
+    );
+    assert_eq!(rejected.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&rejected.stdout).unwrap();
+    assert_eq!(result["code"], "INVALID_SIGNER");
+}
