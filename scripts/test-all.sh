@@ -3,7 +3,9 @@
 # first failure. CI runs exactly this (via .ci/run).
 #
 # Build artefacts go to a cache outside the clone ($HOME/.cache/confide/target unless
-# CARGO_TARGET_DIR is set), so repeated runs and fresh clones reuse earlier compilation.
+# CARGO_TARGET_DIR is set), so repeated runs and fresh clones reuse earlier compilation. Everything
+# is built in the release profile, the one the README's `cargo run --release` uses, so llama.cpp
+# (~5 minutes of C++ on two cores) is compiled once per machine, never twice in a run.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +38,8 @@ ensure_cargo_tool() {
 }
 
 ensure_prerequisites() {
-  ensure_apt_packages build-essential pkg-config
+  # cmake + clang/libclang: llama-cpp-sys-2 builds llama.cpp and generates its bindings.
+  ensure_apt_packages build-essential pkg-config cmake clang libclang-dev curl
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 }
@@ -45,14 +48,50 @@ run_rust_checks() {
   step "cargo fmt --check"
   cargo fmt --all --check
   step "cargo clippy (all targets, warnings are errors)"
-  cargo clippy --workspace --all-targets --locked -- -D warnings
+  cargo clippy --workspace --all-targets --release --locked -- -D warnings
   step "cargo test"
-  cargo test --workspace --locked 2>&1 | tee "$TEST_LOG"
+  cargo test --workspace --release --locked 2>&1 | tee -a "$TEST_LOG"
 }
 
-# One closing line over every cargo test binary: "Summary: N passed, N failed".
+# The README's quick start, exactly as written: the host with the demo model, then a chat.
+run_quick_start() {
+  step "README quick start: cargo run --release -p confide-node-server -- serve --dev"
+  local log
+  log="$(mktemp)"
+  cargo run --release --locked -p confide-node-server -- serve --dev >"$log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 600); do
+    grep -q "listening on" "$log" && break
+    kill -0 "$server" 2>/dev/null || { cat "$log"; echo "quick start: the host exited"; return 1; }
+    sleep 0.5
+  done
+  grep -m1 "listening on" "$log"
+  local chat
+  chat="$(cargo run --release --locked -p confide-node-server -- chat ws://127.0.0.1:8080 --prompt "Hello" 2>&1 >/dev/null)"
+  echo "$chat"
+  kill -TERM "$server"
+  wait "$server"
+  if [[ "$chat" == *"receipt: signed by the host"* ]]; then
+    echo "quick start: 1 passed, 0 failed" | tee -a "$TEST_LOG"
+  else
+    echo "quick start: 0 passed, 1 failed" | tee -a "$TEST_LOG"
+    return 1
+  fi
+}
+
+# The C ABI: the committed header is what cbindgen generates, and the C example and C test
+# programs pass under valgrind with no leaks or errors.
+run_c_checks() {
+  step "include/confide.h is fresh"
+  ffi/check-header.sh
+  step "C example and C tests under valgrind"
+  examples/c/run.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
+# One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines
+# and the other suites' "N passed, N failed" lines).
 print_summary() {
-  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  awk '/^test result:|passed, [0-9]+ failed/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
        END { printf "\nSummary: %d passed, %d failed\n", p, f }' "$TEST_LOG"
 }
 
@@ -71,6 +110,8 @@ run_fuzz_smoke() {
 
 ensure_prerequisites
 run_rust_checks
+run_c_checks
+run_quick_start
 run_fuzz_smoke
 step "all suites passed"
 print_summary

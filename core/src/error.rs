@@ -71,11 +71,14 @@ pub enum ErrorCode {
     MalformedSignature = 29,
     /// A signature scheme is unknown, or not allowed by the verification policy.
     UnsupportedScheme = 30,
+    /// A binding's caller passed a malformed argument (NULL pointer, invalid UTF-8, bad length,
+    /// out-of-range value); the message names the argument.
+    InvalidArgument = 31,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -106,6 +109,7 @@ impl ErrorCode {
         Self::UnsignedMessage,
         Self::MalformedSignature,
         Self::UnsupportedScheme,
+        Self::InvalidArgument,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -141,6 +145,7 @@ impl ErrorCode {
             Self::UnsignedMessage => "UNSIGNED_MESSAGE",
             Self::MalformedSignature => "MALFORMED_SIGNATURE",
             Self::UnsupportedScheme => "UNSUPPORTED_SCHEME",
+            Self::InvalidArgument => "INVALID_ARGUMENT",
         }
     }
 

@@ -1,6 +1,8 @@
 //! Hex as the wire uses it: input may carry a `0x`/`0X` prefix and either case; output is lowercase
 //! without a prefix. Errors name the field, never its content.
 
+use zeroize::Zeroize;
+
 use crate::error::{Error, ErrorCode, Result};
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -19,6 +21,8 @@ pub fn decode(field: &str, text: &str) -> Result<Vec<u8>> {
         *byte = high << 4 | low;
     }
     if bad & INVALID != 0 {
+        // The input may be a secret: leave none of it behind in freed memory.
+        out.zeroize();
         return Err(invalid(field, "character outside [0-9a-fA-F]"));
     }
     Ok(out)

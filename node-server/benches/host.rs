@@ -1,0 +1,316 @@
+//! Host load figures on loopback (NODE_SERVER.md "Targets"), printed as a table:
+//! - session handshakes per second end to end (TCP + WebSocket upgrade + encrypted init + ack);
+//! - tokens/s of the demo model encrypted vs plaintext, measured alternately in one run, and the
+//!   per-token cost of encryption derived from the difference;
+//! - aggregate tokens/s with 1, 2 and 4 slots;
+//! - resident memory of a `confide-node serve` process holding 10,000 idle encrypted sessions.
+//!
+//! Run: `cargo bench -p confide-node-server --bench host` (or `scripts/bench.sh`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use confide_core::crypto::SecretKey;
+use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme, WireId};
+use confide_node_server::config::ServerConfig;
+use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
+use confide_node_server::server::{AppState, ServedModel, Server};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const HANDSHAKES: usize = 2_000;
+const HANDSHAKE_CONCURRENCY: usize = 8;
+const TOKENS_PER_RUN: u32 = 256;
+const ALTERNATING_RUNS: usize = 10;
+const IDLE_SESSIONS: usize = 10_000;
+const SESSIONS_PER_CONNECTION: usize = 16;
+
+fn host_key() -> SecretKey {
+    SecretKey::from_bytes(&[0x11; 32]).unwrap()
+}
+
+fn model_dir() -> PathBuf {
+    std::env::temp_dir().join("confide-bench-model")
+}
+
+fn engine(parallel: usize) -> Arc<LlamaEngine> {
+    let model_path = demo_model::ensure_demo_model(&model_dir()).unwrap();
+    let config = EngineConfig {
+        model_path,
+        ctx_size: 1024,
+        parallel,
+        max_tokens: 1024,
+    };
+    Arc::new(LlamaEngine::load(config).unwrap())
+}
+
+async fn start_server(parallel: usize) -> String {
+    let engine = engine(parallel);
+    let model = ServedModel {
+        info: engine.model_info(),
+        engine,
+    };
+    let mut config = ServerConfig::default();
+    config.limits.rate_limit = 100_000;
+    config.limits.max_generations_per_connection = 8;
+    let state = Arc::new(AppState::new(config, Some(host_key()), vec![model]));
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let url = format!("ws://{}/v1/ws", server.local_addr().unwrap());
+    tokio::spawn(server.run(std::future::pending()));
+    url
+}
+
+async fn next_text(socket: &mut Socket) -> String {
+    loop {
+        match socket.next().await.expect("open").expect("no error") {
+            Message::Text(text) => return text.as_str().to_owned(),
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn params(session_id: String) -> InitParams {
+    InitParams {
+        session_id: WireId::Text(session_id),
+        job_id: WireId::from(1u64),
+        chain_id: 84532,
+        model_name: "confide-demo".into(),
+        price_per_token: 1,
+        id: None,
+    }
+}
+
+/// Opens `count` encrypted sessions on one new connection; returns the socket and the sessions.
+async fn open_sessions(
+    url: &str,
+    count: usize,
+    wallet: &SecretKey,
+) -> (Socket, Vec<ClientSession>) {
+    let (mut socket, _) = connect_async(url).await.unwrap();
+    next_text(&mut socket).await; // connected
+    let mut sessions = Vec::with_capacity(count);
+    for n in 0..count {
+        let mut session = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
+        let init = session
+            .init_message(wallet, &mut rand::rng(), &params(format!("s{n}")))
+            .unwrap();
+        socket.send(Message::text(init)).await.unwrap();
+        match session.open(&next_text(&mut socket).await).unwrap() {
+            ClientEvent::Ack { .. } => sessions.push(session),
+            other => panic!("expected an ack, got {other:?}"),
+        }
+    }
+    (socket, sessions)
+}
+
+async fn handshakes_per_second(url: &str) -> f64 {
+    let wallet = Arc::new(SecretKey::from_bytes(&[0x22; 32]).unwrap());
+    let start = Instant::now();
+    let workers: Vec<_> = (0..HANDSHAKE_CONCURRENCY)
+        .map(|_| {
+            let (url, wallet) = (url.to_owned(), Arc::clone(&wallet));
+            tokio::spawn(async move {
+                for _ in 0..HANDSHAKES / HANDSHAKE_CONCURRENCY {
+                    let (mut socket, _) = open_sessions(&url, 1, &wallet).await;
+                    let _ = socket.close(None).await;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    HANDSHAKES as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Tokens/s of one greedy generation, encrypted or plaintext, on a fresh connection.
+async fn one_generation(url: &str, encrypted: bool) -> f64 {
+    let request = json!({"prompt": "Benchmark", "max_tokens": TOKENS_PER_RUN, "temperature": 0.0});
+    let wallet = SecretKey::from_bytes(&[0x33; 32]).unwrap();
+    let (mut socket, mut sessions) = if encrypted {
+        open_sessions(url, 1, &wallet).await
+    } else {
+        let (mut socket, _) = connect_async(url).await.unwrap();
+        next_text(&mut socket).await;
+        socket
+            .send(Message::text(
+                json!({"type":"session_init","session_id":"p"}).to_string(),
+            ))
+            .await
+            .unwrap();
+        next_text(&mut socket).await;
+        (socket, Vec::new())
+    };
+    let frame = match sessions.first_mut() {
+        Some(session) => session
+            .seal_prompt(
+                &mut rand::rng(),
+                &WireId::from("m"),
+                request.to_string().as_bytes(),
+            )
+            .unwrap(),
+        None => json!({"type":"prompt","session_id":"p","id":"m","request":request}).to_string(),
+    };
+    let start = Instant::now();
+    socket.send(Message::text(frame)).await.unwrap();
+    let mut tokens = 0u64;
+    loop {
+        let text = next_text(&mut socket).await;
+        let done = match sessions.first_mut() {
+            Some(session) => match session.open(&text).unwrap() {
+                ClientEvent::End { usage, .. } => {
+                    tokens = usage.unwrap().completion_tokens;
+                    true
+                }
+                _ => false,
+            },
+            None => {
+                let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
+                tokens = frame["tokens_used"].as_u64().unwrap_or(0);
+                frame["type"] == "stream_end"
+            }
+        };
+        if done {
+            break;
+        }
+    }
+    let _ = socket.close(None).await;
+    assert_eq!(tokens, u64::from(TOKENS_PER_RUN));
+    tokens as f64 / start.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+async fn aggregate_tokens_per_second(slots: usize) -> f64 {
+    let url = start_server(slots).await;
+    one_generation(&url, true).await; // warm-up
+    let start = Instant::now();
+    let runs: Vec<_> = (0..slots)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { one_generation(&url, true).await })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap();
+    }
+    (slots as f64 * f64::from(TOKENS_PER_RUN)) / start.elapsed().as_secs_f64()
+}
+
+/// VmRSS of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Starts the real binary, opens 10,000 encrypted sessions, and measures its resident memory.
+async fn idle_sessions_rss() -> (u64, u64) {
+    let binary = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("confide-node");
+    let mut child = tokio::process::Command::new(&binary)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-sessions",
+            "20000",
+            "--idle-timeout",
+            "10m",
+        ])
+        .args([
+            "--max-sessions-per-connection",
+            &SESSIONS_PER_CONNECTION.to_string(),
+            "--rate-limit",
+            "100000",
+        ])
+        .env("HOST_PRIVATE_KEY", format!("0x{}", "11".repeat(32)))
+        .env("XDG_CACHE_HOME", model_dir())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
+        .await
+        .unwrap();
+    let addr = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let url = format!("ws://{addr}/v1/ws");
+    let pid = child.id().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = rss_kib(pid);
+    let wallet = SecretKey::from_bytes(&[0x44; 32]).unwrap();
+    let mut held = Vec::new();
+    for _ in 0..IDLE_SESSIONS / SESSIONS_PER_CONNECTION {
+        held.push(open_sessions(&url, SESSIONS_PER_CONNECTION, &wallet).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = rss_kib(pid);
+    drop(held);
+    let _ = child.kill().await;
+    (before, after)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = start_server(1).await;
+        let handshakes = handshakes_per_second(&url).await;
+        println!("handshakes end to end over loopback WebSocket: {handshakes:.0}/s ({HANDSHAKE_CONCURRENCY} concurrent clients; target ≥ 2,000/s)");
+
+        let (mut encrypted, mut plaintext) = (Vec::new(), Vec::new());
+        one_generation(&url, false).await; // warm-up
+        for _ in 0..ALTERNATING_RUNS {
+            encrypted.push(one_generation(&url, true).await);
+            plaintext.push(one_generation(&url, false).await);
+        }
+        let (enc, plain) = (median(encrypted), median(plaintext));
+        let slowdown = (plain / enc - 1.0) * 100.0;
+        let per_token_us = (1.0 / enc - 1.0 / plain) * 1e6;
+        println!("demo model, 1 slot, {TOKENS_PER_RUN} tokens: encrypted {enc:.0} tokens/s, plaintext {plain:.0} tokens/s, encrypted slower by {slowdown:.1}% (target ≤ 3%); encryption cost per token ≈ {per_token_us:.1} µs (target ≤ 20 µs)");
+
+        for slots in [1, 2, 4] {
+            let aggregate = aggregate_tokens_per_second(slots).await;
+            println!("aggregate with {slots} slot(s) and {slots} concurrent encrypted generations: {aggregate:.0} tokens/s");
+        }
+
+        let (before, after) = idle_sessions_rss().await;
+        println!(
+            "confide-node serve RSS: {:.1} MiB at start, {:.1} MiB with {IDLE_SESSIONS} idle encrypted sessions (+{:.1} MiB; target ≤ 100 MiB)",
+            before as f64 / 1024.0,
+            after as f64 / 1024.0,
+            (after - before) as f64 / 1024.0
+        );
+    });
+}
