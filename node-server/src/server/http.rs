@@ -21,6 +21,9 @@ use tracing::debug;
 use super::socket;
 use super::state::AppState;
 
+/// Initial WebSocket read buffer per connection (tungstenite's default is 128 KiB).
+const READ_BUFFER_BYTES: usize = 4096;
+
 /// The response type of every route.
 pub type HttpResponse = Response<Full<Bytes>>;
 
@@ -100,7 +103,10 @@ fn upgrade(
     tracker.spawn(async move {
         match upgraded.await {
             Ok(upgraded) => {
+                // Frames are small JSON: start with a small read buffer (it grows for large
+                // messages) so thousands of idle connections stay cheap.
                 let config = WebSocketConfig::default()
+                    .read_buffer_size(READ_BUFFER_BYTES)
                     .max_message_size(Some(max))
                     .max_frame_size(Some(max));
                 let ws = WebSocketStream::from_raw_socket(
