@@ -456,7 +456,7 @@ struct ConfideError *confide_client_session_new_with_signer(const uint8_t *host_
 // session. Free `*out_frame` with `confide_string_free`.
 //
 // Errors: `INVALID_SIGNATURE` when the sign callback fails or returns an unusable signature;
-// `INVALID_MESSAGE` for NULL or non-UTF-8 strings in `params`.
+// `INVALID_ARGUMENT` for NULL or non-UTF-8 strings in `params`.
 //
 // # Safety
 // `session` is a live session not used concurrently; `params` points to a `ConfideInitParams`
@@ -736,7 +736,7 @@ struct ConfideError *confide_secret_key_address(const struct ConfideSecretKey *k
 // Signs a 32-byte prehash (RFC 6979, low-S) and returns 65 bytes `r ‖ s ‖ v` with v = 0 or 1 —
 // what a `ConfideSignCallback` must produce, so a callback can be backed by a key held here.
 // The digest is signed as is: only sign digests whose meaning you know. A `digest_len` other than
-// 32 is an `INVALID_MESSAGE` error. Free `*out_signature` with `confide_buffer_free`.
+// 32 is an `INVALID_ARGUMENT` error. Free `*out_signature` with `confide_buffer_free`.
 //
 // # Safety
 // `key` is a live key; `digest` points to `digest_len` readable bytes; `out_signature` is valid

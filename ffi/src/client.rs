@@ -164,7 +164,7 @@ pub unsafe extern "C" fn confide_client_session_new_with_signer(
 /// session. Free `*out_frame` with `confide_string_free`.
 ///
 /// Errors: `INVALID_SIGNATURE` when the sign callback fails or returns an unusable signature;
-/// `INVALID_MESSAGE` for NULL or non-UTF-8 strings in `params`.
+/// `INVALID_ARGUMENT` for NULL or non-UTF-8 strings in `params`.
 ///
 /// # Safety
 /// `session` is a live session not used concurrently; `params` points to a `ConfideInitParams`

@@ -144,7 +144,7 @@ pub unsafe extern "C" fn confide_secret_key_address(
 /// Signs a 32-byte prehash (RFC 6979, low-S) and returns 65 bytes `r ‖ s ‖ v` with v = 0 or 1 —
 /// what a `ConfideSignCallback` must produce, so a callback can be backed by a key held here.
 /// The digest is signed as is: only sign digests whose meaning you know. A `digest_len` other than
-/// 32 is an `INVALID_MESSAGE` error. Free `*out_signature` with `confide_buffer_free`.
+/// 32 is an `INVALID_ARGUMENT` error. Free `*out_signature` with `confide_buffer_free`.
 ///
 /// # Safety
 /// `key` is a live key; `digest` points to `digest_len` readable bytes; `out_signature` is valid
