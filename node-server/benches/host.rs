@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use confide_core::crypto::SecretKey;
 use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme, WireId};
+use confide_node_server::backend::Backend;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
 use confide_node_server::server::{AppState, ServedModel, Server};
@@ -51,11 +52,7 @@ fn engine(parallel: usize) -> Arc<LlamaEngine> {
 }
 
 async fn start_server(parallel: usize) -> String {
-    let engine = engine(parallel);
-    let model = ServedModel {
-        info: engine.model_info(),
-        engine,
-    };
+    let model = ServedModel::new(Backend::Llama(engine(parallel)));
     let mut config = ServerConfig::default();
     config.limits.rate_limit = 100_000;
     config.limits.max_generations_per_connection = 8;

@@ -41,6 +41,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// What generates the text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    /// llama.cpp in this process, with the `--model` files (or the demo model).
+    #[default]
+    Llama,
+    /// An OpenAI-compatible server at `--upstream` (vLLM, llama-server, TGI, Ollama).
+    #[value(name = "openai")]
+    OpenAi,
+}
+
 /// `confide-node serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -50,10 +61,26 @@ pub struct ServeArgs {
     /// GGUF model file(s); without one the built-in demo model (random weights) is served.
     #[arg(long = "model", value_name = "PATH.gguf")]
     pub models: Vec<PathBuf>,
+    /// What generates the text: `llama` (embedded llama.cpp) or `openai` (the `--upstream` server).
+    #[arg(long, value_enum, default_value_t)]
+    pub backend: BackendKind,
+    /// Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (plain http:// only;
+    /// required with `--backend openai`).
+    #[arg(
+        long,
+        value_name = "URL",
+        required_if_eq("backend", "openai"),
+        conflicts_with = "models"
+    )]
+    pub upstream: Option<String>,
+    /// Model name sent to the upstream and listed in /v1/info (with `--backend openai`).
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub upstream_model: String,
     /// Generations that run at the same time (llama.cpp contexts).
     #[arg(long, default_value_t = 2)]
     pub parallel: usize,
-    /// Context size in tokens of each slot.
+    /// Context size in tokens of each slot (with `--backend openai`: the context length listed in
+    /// /v1/info).
     #[arg(long, default_value_t = 2048)]
     pub ctx_size: u32,
     /// Upper bound on generated tokens per request.

@@ -1,13 +1,16 @@
 //! Confide's host server (`confide-node`): the E2EE protocol of `confide-core` over WebSocket, with
-//! llama.cpp inference (parallel slots, streaming, cancellation, a built-in demo model), signed usage
-//! receipts, `/v1/info`, `/health`, `/metrics`, limits and graceful shutdown.
+//! llama.cpp inference (parallel slots, streaming, cancellation, a built-in demo model) or an
+//! OpenAI-compatible upstream server, signed usage receipts, `/v1/info`, `/health`, `/metrics`,
+//! limits and graceful shutdown.
 //!
 //! - [`server`]: the HTTP/WebSocket host; [`serve`]: the `serve` command that assembles it.
-//! - [`inference`]: llama.cpp through `llama-cpp-2`.
+//! - [`backend`]: what generates text: [`inference`] (llama.cpp through `llama-cpp-2`) or
+//!   [`upstream`] (an OpenAI-compatible server).
 //! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod chat;
 pub mod cli;
 pub mod config;
@@ -18,3 +21,4 @@ pub mod receipt;
 pub mod serve;
 pub mod server;
 pub mod signing;
+pub mod upstream;

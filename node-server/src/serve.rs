@@ -1,16 +1,18 @@
-//! `confide-node serve`: load the host key and the model(s), print the startup line, serve until
-//! SIGINT/SIGTERM.
+//! `confide-node serve`: load the host key and the model(s) (or set up the OpenAI-compatible
+//! upstream), print the startup line, serve until SIGINT/SIGTERM.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tracing::{info, warn};
 
-use crate::cli::ServeArgs;
+use crate::backend::Backend;
+use crate::cli::{BackendKind, ServeArgs};
 use crate::config::ServerConfig;
 use crate::host_key::{HOST_KEY_ENV, HostKey};
 use crate::inference::{EngineConfig, LlamaEngine, demo_model};
 use crate::server::{AppState, ServedModel, Server};
+use crate::upstream::{OpenAiUpstream, UpstreamConfig};
 
 /// Everything `serve` loaded, ready to bind.
 pub struct Prepared {
@@ -20,24 +22,16 @@ pub struct Prepared {
     pub startup_line: String,
 }
 
-/// Resolves the key, loads the model(s) (the demo model when none is given) and builds the state.
+/// Resolves the key, loads the model(s) (the demo model when none is given) or sets up the
+/// upstream, and builds the state.
 pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
     let env_key = std::env::var(HOST_KEY_ENV).ok();
     let host_key = HostKey::resolve(env_key.as_deref(), args.dev, &mut rand::rng())
         .map_err(|err| err.to_string())?;
-    let (paths, demo) = if args.models.is_empty() {
-        let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
-        let path = demo_model::ensure_demo_model(&cache)
-            .map_err(|err| format!("cannot write the demo model to {}: {err}", cache.display()))?;
-        (vec![path], true)
-    } else {
-        (args.models.clone(), false)
+    let (models, model_part) = match args.backend {
+        BackendKind::Llama => llama_models(args).await?,
+        BackendKind::OpenAi => upstream_model(args)?,
     };
-    let mut models = Vec::with_capacity(paths.len());
-    for path in paths {
-        models.push(load_model(&path, args).await?);
-    }
-    let model_list: Vec<&str> = models.iter().map(|m| m.info.id.as_str()).collect();
     let key_part = match &host_key {
         HostKey::Configured(key) => format!(
             "host key {} address {}",
@@ -51,16 +45,10 @@ pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
         ),
         HostKey::None => format!("NO host key ({HOST_KEY_ENV} unset): plaintext sessions only"),
     };
-    let demo_part = if demo {
-        " (built-in demo model: random weights, its output is meaningless text)"
-    } else {
-        ""
-    };
     let startup_line = format!(
-        "confide-node {} listening on {} | {key_part} | model {}{demo_part}",
+        "confide-node {} listening on {} | {key_part} | {model_part}",
         env!("CARGO_PKG_VERSION"),
         args.listen,
-        model_list.join(", ")
     );
     if matches!(host_key, HostKey::None) {
         warn!("no host key: encrypted sessions are refused; set {HOST_KEY_ENV} or use --dev");
@@ -76,6 +64,56 @@ pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
     })
 }
 
+/// The `--model` files (the demo model when none is given), and the startup line's part about them.
+async fn llama_models(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String> {
+    let (paths, demo) = if args.models.is_empty() {
+        let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        let path = demo_model::ensure_demo_model(&cache)
+            .map_err(|err| format!("cannot write the demo model to {}: {err}", cache.display()))?;
+        (vec![path], true)
+    } else {
+        (args.models.clone(), false)
+    };
+    let mut models = Vec::with_capacity(paths.len());
+    for path in paths {
+        models.push(load_model(&path, args).await?);
+    }
+    let model_list: Vec<&str> = models.iter().map(|m| m.info.id.as_str()).collect();
+    let demo_part = if demo {
+        " (built-in demo model: random weights, its output is meaningless text)"
+    } else {
+        ""
+    };
+    let line = format!("model {}{demo_part}", model_list.join(", "));
+    Ok((models, line))
+}
+
+/// The `--upstream` server's model, and the startup line's part about it.
+fn upstream_model(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String> {
+    let base_url = args
+        .upstream
+        .clone()
+        .ok_or("--backend openai needs --upstream URL")?;
+    let upstream = OpenAiUpstream::new(UpstreamConfig {
+        base_url: base_url.clone(),
+        model: args.upstream_model.clone(),
+        context_length: args.ctx_size,
+        max_tokens: args.max_tokens,
+    })
+    .map_err(|err| err.to_string())?;
+    info!(
+        upstream = %base_url,
+        model = %args.upstream_model,
+        "generating with an OpenAI-compatible upstream"
+    );
+    let line = format!(
+        "backend openai upstream {base_url} model {}",
+        args.upstream_model
+    );
+    let model = ServedModel::new(Backend::OpenAi(Arc::new(upstream)));
+    Ok((vec![model], line))
+}
+
 async fn load_model(path: &Path, args: &ServeArgs) -> Result<ServedModel, String> {
     let config = EngineConfig {
         model_path: path.to_owned(),
@@ -87,12 +125,9 @@ async fn load_model(path: &Path, args: &ServeArgs) -> Result<ServedModel, String
         .await
         .map_err(|err| format!("model loader crashed: {err}"))?
         .map_err(|err| format!("cannot load {}: {err}", path.display()))?;
-    let info = engine.model_info();
-    info!(model = %info.id, context = info.context_length, "model loaded");
-    Ok(ServedModel {
-        info,
-        engine: Arc::new(engine),
-    })
+    let model = ServedModel::new(Backend::Llama(Arc::new(engine)));
+    info!(model = %model.info.id, context = model.info.context_length, "model loaded");
+    Ok(model)
 }
 
 /// `$XDG_CACHE_HOME/confide`, else `$HOME/.cache/confide`, else a temp directory.
@@ -111,11 +146,12 @@ pub async fn run(args: &ServeArgs) -> Result<(), String> {
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
     let bound = server.local_addr().map_err(|err| err.to_string())?;
+    // Only the first occurrence: the upstream URL, later in the line, stays as given.
     println!(
         "{}",
         prepared
             .startup_line
-            .replace(&args.listen.to_string(), &bound.to_string())
+            .replacen(&args.listen.to_string(), &bound.to_string(), 1)
     );
     server
         .run(shutdown_signal())

@@ -1,7 +1,7 @@
 //! The `confide-node` binary as operators use it: keygen, bad host keys, `serve --dev` + `chat`,
-//! plaintext-only mode, `sign` | `verify`, SIGTERM.
+//! plaintext-only mode, `sign` | `verify`, SIGTERM, `serve --backend openai`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
@@ -168,6 +168,54 @@ fn serve_dev_and_chat_end_to_end_then_sigterm() {
         assert!(!output.stdout.is_empty());
     }
     assert!(serve.terminate().success(), "SIGTERM is a clean exit");
+}
+
+#[test]
+fn serve_with_an_openai_upstream_loads_no_model_and_lists_the_upstream_one() {
+    let upstream = "http://127.0.0.1:9/v1";
+    let mut command = node();
+    command.args([
+        "serve",
+        "--dev",
+        "--backend",
+        "openai",
+        "--upstream",
+        upstream,
+        "--upstream-model",
+        "big-model",
+        "--ctx-size",
+        "8192",
+    ]);
+    let serve = Serve::start(command);
+    assert!(
+        serve.startup_line.ends_with(&format!(
+            "| backend openai upstream {upstream} model big-model\n"
+        )),
+        "{}",
+        serve.startup_line
+    );
+    let mut stream = std::net::TcpStream::connect(&serve.addr).unwrap();
+    write!(
+        stream,
+        "GET /v1/info HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        serve.addr
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    let info: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        info["models"],
+        serde_json::json!([{"id": "big-model", "context_length": 8192}])
+    );
+
+    let mut https = node();
+    https.args(["serve", "--dev", "--backend", "openai", "--upstream"]);
+    let output = https.arg("https://example.com/v1").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("https:// is not supported"), "{stderr}");
 }
 
 #[test]

@@ -160,9 +160,7 @@ impl LlamaEngine {
         cancel: CancellationToken,
     ) -> Result<mpsc::Receiver<GenerationEvent>, EngineError> {
         let sampling = Sampling::new(&request);
-        let max_tokens = request
-            .max_tokens
-            .map_or(self.max_tokens, |n| n.min(self.max_tokens));
+        let max_tokens = request.capped_max_tokens(self.max_tokens);
         let model = Arc::clone(&self.model);
         let prompt = tokio::task::spawn_blocking(move || model.tokenize(&request.prompt))
             .await

@@ -5,7 +5,8 @@
 /// Messages never contain prompt or generated text, so they are safe to log and to send to clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
-    /// The engine configuration is unusable (for example zero slots).
+    /// The engine or upstream configuration is unusable (for example zero slots, or an https://
+    /// upstream).
     #[error("invalid engine configuration: {0}")]
     Config(String),
     /// The model file could not be read or llama.cpp rejected it (details are in llama.cpp's log).
@@ -25,7 +26,7 @@ pub enum EngineError {
     /// The chat messages could not be rendered with the model's chat template.
     #[error("chat template: {0}")]
     ChatTemplate(String),
-    /// llama.cpp failed while generating.
+    /// llama.cpp, or the OpenAI-compatible upstream, failed while generating.
     #[error("inference failed: {0}")]
     Inference(String),
 }

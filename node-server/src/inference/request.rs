@@ -35,6 +35,14 @@ pub struct GenerationRequest {
     pub seed: Option<u64>,
 }
 
+impl GenerationRequest {
+    /// Tokens to generate at most: the request's `max_tokens` or `limit`, whichever is smaller.
+    #[must_use]
+    pub fn capped_max_tokens(&self, limit: u32) -> u32 {
+        self.max_tokens.map_or(limit, |n| n.min(limit))
+    }
+}
+
 /// Why a generation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinishReason {
@@ -81,6 +89,6 @@ pub enum GenerationEvent {
         /// Tokens generated, end-of-generation token excluded.
         completion_tokens: u32,
     },
-    /// llama.cpp failed in the middle of the generation.
+    /// llama.cpp (or the OpenAI-compatible upstream) failed in the middle of the generation.
     Failed(super::EngineError),
 }

@@ -353,7 +353,7 @@ impl Connection {
         let served = self.state.model(model.as_deref())?;
         let cancel = self.state.abort_generations.child_token();
         spawn_generation(
-            Arc::clone(&served.engine),
+            served.backend.clone(),
             generation_request(prompt),
             key.clone(),
             cancel.clone(),

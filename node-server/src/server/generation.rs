@@ -1,7 +1,6 @@
 //! Running generations of one connection: starting them off the connection task, and the
 //! bookkeeping that turns engine events into numbered chunks (the last one marked final).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use confide_core::e2ee::{PromptRequest, WireId};
@@ -9,9 +8,8 @@ use confide_core::{Error, ErrorCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::inference::{
-    ChatTurn, EngineError, GenerationEvent, GenerationRequest, LlamaEngine, PromptInput,
-};
+use crate::backend::Backend;
+use crate::inference::{ChatTurn, EngineError, GenerationEvent, GenerationRequest, PromptInput};
 use crate::receipt::ResponseHasher;
 
 /// A generation is identified by its session and request id.
@@ -65,18 +63,18 @@ pub fn protocol_error(error: &EngineError) -> Error {
     Error::new(code, error.to_string())
 }
 
-/// Starts a task that waits for a free slot and forwards the engine's events to `updates`. A
-/// connection that goes away drops its receiver, which ends the task and, through the engine's
-/// channel, the generation.
+/// Starts a task that waits for the backend (a free slot, or the upstream's answer) and forwards
+/// its events to `updates`. A connection that goes away drops its receiver, which ends the task
+/// and, through the backend's channel, the generation.
 pub fn spawn_generation(
-    engine: Arc<LlamaEngine>,
+    backend: Backend,
     request: GenerationRequest,
     key: GenerationKey,
     cancel: CancellationToken,
     updates: mpsc::Sender<GenerationUpdate>,
 ) {
     tokio::spawn(async move {
-        match engine.generate(request, cancel).await {
+        match backend.generate(request, cancel).await {
             Err(error) => {
                 let event = GenerationEvent::Failed(error);
                 let _ = updates.send(GenerationUpdate { key, event }).await;

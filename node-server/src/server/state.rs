@@ -1,6 +1,5 @@
 //! What every connection shares: configuration, host key, models, metrics and shutdown signals.
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use confide_core::crypto::SecretKey;
@@ -8,16 +7,28 @@ use confide_core::{Error, ErrorCode};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use crate::backend::Backend;
 use crate::config::ServerConfig;
-use crate::inference::{LlamaEngine, ModelInfo};
+use crate::inference::ModelInfo;
 use crate::metrics::Metrics;
 
 /// One model the host serves.
 pub struct ServedModel {
     /// Id and context length, as `/v1/info` lists them.
     pub info: ModelInfo,
-    /// The engine that runs it.
-    pub engine: Arc<LlamaEngine>,
+    /// What generates its text.
+    pub backend: Backend,
+}
+
+impl ServedModel {
+    /// Serves `backend` under the model info it reports.
+    #[must_use]
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            info: backend.model_info(),
+            backend,
+        }
+    }
 }
 
 /// Shared state of a running host.

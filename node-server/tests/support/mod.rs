@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use confide_core::crypto::SecretKey;
 use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme, WireId};
+use confide_node_server::backend::Backend;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
 use confide_node_server::server::{AppState, ServedModel, Server};
@@ -63,11 +64,12 @@ impl TestServer {
     /// Starts a host with the demo model, the host key 0x11…11 unless `with_key` is false, and
     /// `config`.
     pub async fn start(config: ServerConfig, with_key: bool) -> Self {
-        let engine = demo_engine();
-        let model = ServedModel {
-            info: engine.model_info(),
-            engine,
-        };
+        let model = ServedModel::new(Backend::Llama(demo_engine()));
+        Self::serving(config, with_key, model).await
+    }
+
+    /// [`start`](Self::start) with `model` instead of the demo model.
+    pub async fn serving(config: ServerConfig, with_key: bool, model: ServedModel) -> Self {
         let key = with_key.then(host_key);
         let state = Arc::new(AppState::new(config, key, vec![model]));
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), Arc::clone(&state))

@@ -1,0 +1,493 @@
+//! The OpenAI-compatible upstream backend end to end: a real host serving `Backend::OpenAi` on
+//! 127.0.0.1, a real WebSocket client with an encrypted session (the core's `ClientSession`), and
+//! in front of them an OpenAI-compatible server.
+//!
+//! That server is a stand-in built with hyper in this file: no OpenAI-compatible server (vLLM,
+//! llama.cpp's llama-server, TGI, Ollama) can be installed on these machines. It speaks OpenAI's
+//! exact streaming wire format (`chat.completion.chunk` / `text_completion` chunks as `data:`
+//! events, a chunk with `finish_reason`, a usage chunk with `"choices":[]`, `data: [DONE]`), writes
+//! its stream in pieces cut inside UTF-8 characters and between the two newlines that end an event,
+//! and records every request it gets.
+
+mod support;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use clap::Parser;
+use confide_core::crypto::{Address, sha256};
+use confide_core::e2ee::{ClientEvent, SignatureScheme, Usage};
+use confide_core::hex;
+use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
+use confide_node_server::backend::Backend;
+use confide_node_server::cli::{BackendKind, Cli, Command};
+use confide_node_server::config::ServerConfig;
+use confide_node_server::server::{ServedModel, unix_now};
+use confide_node_server::upstream::{OpenAiUpstream, UpstreamConfig};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use support::{EncryptedClient, FRAME_WAIT, TestServer, text_of, wallet};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// The model name the host is configured with.
+const MODEL: &str = "stand-in-model";
+/// The host's `--max-tokens`.
+const MAX_TOKENS: u32 = 50;
+/// The deltas of a scripted reply: multi-byte characters, so the cuts fall inside them.
+const DELTAS: [&str; 4] = ["Hé", "llo, ", "世界", " 🦀"];
+/// What the scripted reply's usage chunk says (deliberately not the number of deltas).
+const USAGE: (u64, u64) = (11, 7);
+
+/// What the stand-in does with a request.
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    /// Streams [`DELTAS`], a chunk with `finish_reason` `length`, a [`USAGE`] chunk and `[DONE]`.
+    Reply,
+    /// Streams deltas until the client goes away, then reports it on `closed`.
+    Endless,
+    /// Answers HTTP 500.
+    Fail,
+}
+
+/// A request as the stand-in received it.
+#[derive(Clone, Debug)]
+struct Recorded {
+    path: String,
+    body: Value,
+}
+
+/// A running stand-in OpenAI-compatible server.
+struct StandIn {
+    /// Its API base URL (`http://127.0.0.1:PORT/v1`).
+    url: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    /// One message each time an endless stream finds its client gone.
+    closed: mpsc::UnboundedReceiver<()>,
+}
+
+type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+impl StandIn {
+    /// Serves request `n` with `script[n]` (the last entry for all later ones).
+    async fn start(script: Vec<Behaviour>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (closed_tx, closed) = mpsc::unbounded_channel();
+        let recorded = Arc::clone(&requests);
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let (recorded, closed_tx, script) =
+                    (Arc::clone(&recorded), closed_tx.clone(), script.clone());
+                let service = service_fn(move |request| {
+                    respond(
+                        request,
+                        Arc::clone(&recorded),
+                        closed_tx.clone(),
+                        script.clone(),
+                    )
+                });
+                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+            }
+        });
+        Self {
+            url,
+            requests,
+            closed,
+        }
+    }
+
+    /// The requests received so far.
+    fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Records the request and answers it as the script says.
+async fn respond(
+    request: Request<Incoming>,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+    closed: mpsc::UnboundedSender<()>,
+    script: Vec<Behaviour>,
+) -> Result<Response<Body>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let chat = path.ends_with("/chat/completions");
+    let bytes = request.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let behaviour = {
+        let mut recorded = recorded.lock().unwrap();
+        recorded.push(Recorded { path, body });
+        script[(recorded.len() - 1).min(script.len() - 1)]
+    };
+    let (status, body) = match behaviour {
+        Behaviour::Fail => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Full::new(Bytes::from(r#"{"error":{"message":"boom"}}"#)).boxed_unsync(),
+        ),
+        Behaviour::Reply => (StatusCode::OK, stream_body(pieces(&reply(chat)), None)),
+        Behaviour::Endless => {
+            let (tx, rx) = mpsc::channel(1);
+            tokio::spawn(async move {
+                while tx.send(Bytes::from(delta(chat, "tick "))).await.is_ok() {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                let _ = closed.send(());
+            });
+            (StatusCode::OK, stream_body(Vec::new(), Some(rx)))
+        }
+    };
+    let response = Response::builder()
+        .status(status)
+        .header("content-type", "text/event-stream")
+        .body(body)
+        .unwrap();
+    Ok(response)
+}
+
+/// A body of `pieces` (one frame each), then whatever `more` delivers.
+fn stream_body(pieces: Vec<Bytes>, more: Option<mpsc::Receiver<Bytes>>) -> Body {
+    let stream = futures_util::stream::unfold(
+        (pieces.into_iter(), more),
+        |(mut pieces, mut more)| async move {
+            let next = match pieces.next() {
+                Some(piece) => Some(piece),
+                None => match &mut more {
+                    Some(rx) => rx.recv().await,
+                    None => None,
+                },
+            };
+            next.map(|bytes| (Ok(Frame::data(bytes)), (pieces, more)))
+        },
+    );
+    StreamBody::new(stream).boxed_unsync()
+}
+
+/// One SSE event with a chunk of OpenAI's format.
+fn event(chat: bool, choices: Value, usage: Option<Value>) -> String {
+    let object = if chat {
+        "chat.completion.chunk"
+    } else {
+        "text_completion"
+    };
+    let mut chunk = json!({
+        "id": "cmpl-stand-in", "object": object, "created": 1_700_000_000, "model": MODEL,
+        "choices": choices,
+    });
+    if let Some(usage) = usage {
+        chunk["usage"] = usage;
+    }
+    format!("data: {chunk}\n\n")
+}
+
+fn delta(chat: bool, text: &str) -> String {
+    let choice = if chat {
+        json!({"index": 0, "delta": {"content": text}, "finish_reason": null})
+    } else {
+        json!({"index": 0, "text": text, "finish_reason": null})
+    };
+    event(chat, json!([choice]), None)
+}
+
+/// The whole scripted reply.
+fn reply(chat: bool) -> String {
+    let mut stream = String::new();
+    if chat {
+        let role = json!({
+            "index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null,
+        });
+        stream.push_str(&event(chat, json!([role]), None));
+    }
+    stream.push_str(": keep-alive comment\n\n");
+    for text in DELTAS {
+        stream.push_str(&delta(chat, text));
+    }
+    let last = if chat {
+        json!({"index": 0, "delta": {}, "finish_reason": "length"})
+    } else {
+        json!({"index": 0, "text": "", "finish_reason": "length"})
+    };
+    stream.push_str(&event(chat, json!([last]), None));
+    let (prompt_tokens, completion_tokens) = USAGE;
+    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens});
+    stream.push_str(&event(chat, json!([]), Some(usage)));
+    stream.push_str("data: [DONE]\n\n");
+    stream
+}
+
+/// `stream` cut inside every multi-byte character and between the two newlines ending each event.
+fn pieces(stream: &str) -> Vec<Bytes> {
+    let bytes = stream.as_bytes();
+    let mut cuts: Vec<usize> = (1..bytes.len())
+        .filter(|&i| !stream.is_char_boundary(i) || (bytes[i - 1] == b'\n' && bytes[i] == b'\n'))
+        .collect();
+    cuts.insert(0, 0);
+    cuts.push(bytes.len());
+    cuts.windows(2)
+        .map(|w| Bytes::copy_from_slice(&bytes[w[0]..w[1]]))
+        .collect()
+}
+
+/// A host whose only model is served by the upstream at `base_url`.
+async fn host(base_url: &str) -> TestServer {
+    let upstream = OpenAiUpstream::new(UpstreamConfig {
+        base_url: base_url.to_owned(),
+        model: MODEL.to_owned(),
+        context_length: 4096,
+        max_tokens: MAX_TOKENS,
+    })
+    .unwrap();
+    let model = ServedModel::new(Backend::OpenAi(Arc::new(upstream)));
+    TestServer::serving(ServerConfig::default(), true, model).await
+}
+
+/// Checks a complete response (ordered chunks, the last final, the reason twice, a receipt by the
+/// host committing to this text and usage) and returns its text, finish reason and usage.
+fn check_response(events: &[ClientEvent], client: &Address) -> (String, String, Usage) {
+    let indexes: Vec<(u64, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Chunk {
+                index, is_final, ..
+            } => Some((*index, *is_final)),
+            _ => None,
+        })
+        .collect();
+    for (position, (index, is_final)) in indexes.iter().enumerate() {
+        assert_eq!(
+            (*index, *is_final),
+            (position as u64, position + 1 == indexes.len())
+        );
+    }
+    let n = events.len();
+    let ClientEvent::Final { finish_reason, .. } = &events[n - 2] else {
+        panic!("expected Final, got {:?}", events[n - 2]);
+    };
+    let ClientEvent::End {
+        usage,
+        receipt,
+        finish_reason: end_reason,
+        ..
+    } = &events[n - 1]
+    else {
+        panic!("expected End, got {:?}", events[n - 1]);
+    };
+    assert_eq!(end_reason.as_deref(), Some(finish_reason.as_str()));
+    let usage = usage.unwrap();
+    let text = text_of(events);
+    let receipt = RawSignedMessage::parse(receipt.as_deref().unwrap()).unwrap();
+    let verified = receipt
+        .verify(&VerifyPolicy::default(), unix_now())
+        .unwrap();
+    assert_eq!(verified.signer, Some(support::host_key().address()));
+    let record: UsageRecord = receipt.payload().unwrap();
+    assert_eq!(
+        record.response_sha256,
+        hex::encode(&sha256(text.as_bytes()))
+    );
+    assert_eq!(record.client_address, client.to_checksum());
+    assert_eq!(
+        (record.prompt_tokens, record.completion_tokens),
+        (usage.prompt_tokens, usage.completion_tokens)
+    );
+    assert_eq!(record.model, MODEL);
+    (text, finish_reason.clone(), usage)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_and_text_prompts_stream_from_the_upstream_with_receipts() {
+    let stand_in = StandIn::start(vec![Behaviour::Reply]).await;
+    let server = host(&stand_in.url).await;
+    let (status, info) = server.get("/v1/info").await;
+    assert_eq!(status, 200);
+    let info: Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(
+        info["models"],
+        json!([{"id": MODEL, "context_length": 4096}])
+    );
+
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x31), "s").await;
+    let address = client.wallet.address();
+    let messages = json!([
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+    ]);
+    let chat = json!({"model": MODEL, "messages": messages, "max_tokens": 500, "temperature": 0.5});
+    client.send_prompt("c1", &chat).await;
+    let (text, finish_reason, usage) = check_response(&client.read_response().await, &address);
+    assert_eq!(text, DELTAS.concat());
+    assert_eq!(finish_reason, "length");
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), USAGE);
+
+    let prompt = json!({
+        "model": MODEL, "prompt": "Once upon", "max_tokens": 5, "temperature": 0.0, "seed": 7,
+    });
+    client.send_prompt("t1", &prompt).await;
+    let (text, finish_reason, usage) = check_response(&client.read_response().await, &address);
+    assert_eq!(text, DELTAS.concat());
+    assert_eq!(finish_reason, "length");
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), USAGE);
+
+    let requests = stand_in.requests();
+    assert_eq!(requests.len(), 2);
+    let (chat, text) = (&requests[0], &requests[1]);
+    assert_eq!(chat.path, "/v1/chat/completions");
+    assert_eq!(text.path, "/v1/completions");
+    for request in [chat, text] {
+        assert_eq!(request.body["stream"], true);
+        assert_eq!(
+            request.body["stream_options"],
+            json!({"include_usage": true})
+        );
+        assert_eq!(request.body["model"], MODEL);
+    }
+    assert_eq!(chat.body["messages"], messages);
+    assert_eq!(
+        chat.body["max_tokens"], MAX_TOKENS,
+        "capped at the host's --max-tokens"
+    );
+    assert_eq!(chat.body["temperature"], 0.5);
+    assert!(chat.body.get("prompt").is_none());
+    assert_eq!(text.body["prompt"], "Once upon");
+    assert_eq!(text.body["max_tokens"], 5);
+    assert_eq!(text.body["temperature"], 0.0);
+    assert_eq!(text.body["seed"], 7);
+    assert!(text.body.get("messages").is_none());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_closes_the_upstream_connection() {
+    let mut stand_in = StandIn::start(vec![Behaviour::Endless]).await;
+    let server = host(&stand_in.url).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::SdkTranscript, wallet(0x32), "s").await;
+    let address = client.wallet.address();
+    client
+        .send_prompt("long", &json!({"model": MODEL, "prompt": "Go on"}))
+        .await;
+    let first = client
+        .session
+        .open(&client.client.recv_text().await)
+        .unwrap();
+    assert!(matches!(first, ClientEvent::Chunk { index: 0, .. }));
+    client
+        .client
+        .send(json!({"type": "stream_cancel", "session_id": "s", "id": "long"}).to_string())
+        .await;
+    let mut events = vec![first];
+    events.extend(client.read_response().await);
+    let (text, finish_reason, usage) = check_response(&events, &address);
+    assert_eq!(finish_reason, "cancelled");
+    assert_eq!(
+        usage.prompt_tokens, 0,
+        "no usage chunk: the prompt is not counted"
+    );
+    assert!(
+        usage.completion_tokens >= 2,
+        "the first chunk went out after two deltas"
+    );
+    assert_eq!(
+        text,
+        "tick ".repeat(usage.completion_tokens as usize),
+        "one token per delta"
+    );
+    let closed = tokio::time::timeout(FRAME_WAIT, stand_in.closed.recv()).await;
+    assert_eq!(closed.expect("the upstream sees the disconnect"), Some(()));
+    server.shutdown().await;
+}
+
+/// Sends `prompt` as request `id` and expects `INFERENCE_FAILED` for it, without the prompt text.
+async fn expect_inference_failed(client: &mut EncryptedClient, id: &str) {
+    let prompt = json!({"model": MODEL, "prompt": "secret words", "max_tokens": 4});
+    client.send_prompt(id, &prompt).await;
+    let events = client.read_response().await;
+    let [
+        ClientEvent::Error {
+            code,
+            message,
+            id: error_id,
+        },
+    ] = events.as_slice()
+    else {
+        panic!("expected one error, got {events:?}");
+    };
+    assert_eq!(code, "INFERENCE_FAILED");
+    assert_eq!(
+        error_id.as_ref().map(ToString::to_string).as_deref(),
+        Some(id)
+    );
+    assert!(!message.contains("secret"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_error_is_inference_failed_and_the_next_prompt_works() {
+    let stand_in = StandIn::start(vec![Behaviour::Fail, Behaviour::Reply]).await;
+    let server = host(&stand_in.url).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x33), "s").await;
+    let address = client.wallet.address();
+    expect_inference_failed(&mut client, "broken").await;
+    client
+        .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
+        .await;
+    let (text, _, _) = check_response(&client.read_response().await, &address);
+    assert_eq!(text, DELTAS.concat());
+    assert_eq!(stand_in.requests().len(), 2);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_upstream_is_inference_failed_and_the_connection_stays() {
+    // A port that was just free: nothing listens there.
+    let vacant = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", vacant.local_addr().unwrap());
+    drop(vacant);
+    let server = host(&url).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x34), "s").await;
+    expect_inference_failed(&mut client, "first").await;
+    expect_inference_failed(&mut client, "second").await;
+    server.shutdown().await;
+}
+
+#[test]
+fn the_openai_backend_needs_an_upstream() {
+    let parse =
+        |args: &[&str]| Cli::try_parse_from([&["confide-node", "serve"][..], args].concat());
+    let missing = parse(&["--backend", "openai"]).unwrap_err();
+    assert_eq!(
+        missing.kind(),
+        clap::error::ErrorKind::MissingRequiredArgument
+    );
+    assert!(missing.to_string().contains("--upstream"), "{missing}");
+    let Command::Serve(args) = parse(&[
+        "--backend",
+        "openai",
+        "--upstream",
+        "http://127.0.0.1:8000/v1",
+    ])
+    .unwrap()
+    .command
+    else {
+        panic!("expected serve");
+    };
+    assert_eq!(args.backend, BackendKind::OpenAi);
+    assert_eq!(args.upstream.as_deref(), Some("http://127.0.0.1:8000/v1"));
+    assert_eq!(args.upstream_model, "default");
+    let Command::Serve(args) = parse(&[]).unwrap().command else {
+        panic!("expected serve");
+    };
+    assert_eq!(args.backend, BackendKind::Llama);
+    assert!(parse(&["--upstream", "http://h/v1", "--model", "x.gguf"]).is_err());
+}
