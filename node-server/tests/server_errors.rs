@@ -8,8 +8,9 @@
 //! MESSAGE_TOO_LARGE, TOO_MANY_SESSIONS, RATE_LIMITED, MODEL_NOT_FOUND, TOKEN_LIMIT_EXCEEDED.
 //! Close codes: 1009 (oversized), 1008 (five authentication failures; silent socket), 1007 (text
 //! frame that is not UTF-8), 1000 (idle).
-//! Not reachable from client input by design: INFERENCE_FAILED (llama.cpp failing mid-decode; its
-//! mapping is unit-tested in `server/generation.rs`) and INTERNAL.
+//! INFERENCE_FAILED is reached over the wire when an upstream fails (`openai_backend.rs`); llama.cpp
+//! failing mid-decode cannot be provoked by input (its mapping is unit-tested in
+//! `server/generation.rs`). INTERNAL is never caused by input, by definition.
 
 mod support;
 

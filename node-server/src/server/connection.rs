@@ -14,6 +14,7 @@ use confide_core::e2ee::wire::{
 use confide_core::e2ee::{
     ClientFrame, HostFrame, PromptRequest, SessionStore, StoreConfig, Usage, WireId,
 };
+use confide_core::signed::UsageRecord;
 use confide_core::{Error, ErrorCode, Result};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -27,7 +28,7 @@ use super::generation::{
 use super::rate::TokenBucket;
 use super::state::AppState;
 use crate::inference::GenerationEvent;
-use crate::receipt::{ReceiptFacts, sign_receipt};
+use crate::receipt::sign_receipt;
 
 /// Consecutive authentication/decryption failures after which the connection is closed (1008).
 pub const MAX_AUTH_FAILURES: u32 = 5;
@@ -451,17 +452,18 @@ impl Connection {
                 .observe(usage.completion_tokens as f64 / elapsed);
         }
         let receipt = self.state.host_key.as_ref().map(|key| {
-            let facts = ReceiptFacts {
+            let record = UsageRecord {
                 session_id: session_id.to_string(),
                 job_id,
                 chain_id,
                 model: generation.model.clone(),
                 prompt_tokens: usage.prompt_tokens,
                 completion_tokens: usage.completion_tokens,
-                response_sha256: generation.hasher.clone().finish(),
+                response_sha256: confide_core::hex::encode(&generation.hasher.clone().finish()),
                 client_address,
+                timestamp: now,
             };
-            sign_receipt(facts, key, now, &mut self.rng)
+            sign_receipt(record, key, &mut self.rng)
         });
         let end = StreamEndFrame {
             session_id: Some(session_id.clone()),
