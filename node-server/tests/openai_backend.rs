@@ -16,14 +16,12 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use clap::Parser;
-use confide_core::crypto::{Address, sha256};
+use confide_core::crypto::Address;
 use confide_core::e2ee::{ClientEvent, SignatureScheme, Usage};
-use confide_core::hex;
-use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
 use confide_node_server::backend::Backend;
 use confide_node_server::cli::{BackendKind, Cli, Command};
 use confide_node_server::config::ServerConfig;
-use confide_node_server::server::{ServedModel, unix_now};
+use confide_node_server::server::ServedModel;
 use confide_node_server::upstream::{OpenAiUpstream, UpstreamConfig};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -33,7 +31,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use support::{EncryptedClient, FRAME_WAIT, TestServer, text_of, wallet};
+use support::{EncryptedClient, FRAME_WAIT, TestServer, wallet};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -250,57 +248,11 @@ async fn host(base_url: &str) -> TestServer {
     TestServer::serving(ServerConfig::default(), true, model).await
 }
 
-/// Checks a complete response (ordered chunks, the last final, the reason twice, a receipt by the
-/// host committing to this text and usage) and returns its text, finish reason and usage.
-fn check_response(events: &[ClientEvent], client: &Address) -> (String, String, Usage) {
-    let indexes: Vec<(u64, bool)> = events
-        .iter()
-        .filter_map(|e| match e {
-            ClientEvent::Chunk {
-                index, is_final, ..
-            } => Some((*index, *is_final)),
-            _ => None,
-        })
-        .collect();
-    for (position, (index, is_final)) in indexes.iter().enumerate() {
-        assert_eq!(
-            (*index, *is_final),
-            (position as u64, position + 1 == indexes.len())
-        );
-    }
-    let n = events.len();
-    let ClientEvent::Final { finish_reason, .. } = &events[n - 2] else {
-        panic!("expected Final, got {:?}", events[n - 2]);
-    };
-    let ClientEvent::End {
-        usage,
-        receipt,
-        finish_reason: end_reason,
-        ..
-    } = &events[n - 1]
-    else {
-        panic!("expected End, got {:?}", events[n - 1]);
-    };
-    assert_eq!(end_reason.as_deref(), Some(finish_reason.as_str()));
-    let usage = usage.unwrap();
-    let text = text_of(events);
-    let receipt = RawSignedMessage::parse(receipt.as_deref().unwrap()).unwrap();
-    let verified = receipt
-        .verify(&VerifyPolicy::default(), unix_now())
-        .unwrap();
-    assert_eq!(verified.signer, Some(support::host_key().address()));
-    let record: UsageRecord = receipt.payload().unwrap();
-    assert_eq!(
-        record.response_sha256,
-        hex::encode(&sha256(text.as_bytes()))
-    );
-    assert_eq!(record.client_address, client.to_checksum());
-    assert_eq!(
-        (record.prompt_tokens, record.completion_tokens),
-        (usage.prompt_tokens, usage.completion_tokens)
-    );
-    assert_eq!(record.model, MODEL);
-    (text, finish_reason.clone(), usage)
+/// [`support::check_response`] for the upstream model; returns text, finish reason and usage.
+fn check_upstream_response(events: &[ClientEvent], client: &Address) -> (String, String, Usage) {
+    let checked = support::check_response(events, &support::host_key().address(), client);
+    assert_eq!(checked.record.model, MODEL);
+    (checked.text, checked.finish_reason, checked.usage)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -324,7 +276,8 @@ async fn chat_and_text_prompts_stream_from_the_upstream_with_receipts() {
     ]);
     let chat = json!({"model": MODEL, "messages": messages, "max_tokens": 500, "temperature": 0.5});
     client.send_prompt("c1", &chat).await;
-    let (text, finish_reason, usage) = check_response(&client.read_response().await, &address);
+    let (text, finish_reason, usage) =
+        check_upstream_response(&client.read_response().await, &address);
     assert_eq!(text, DELTAS.concat());
     assert_eq!(finish_reason, "length");
     assert_eq!((usage.prompt_tokens, usage.completion_tokens), USAGE);
@@ -333,7 +286,8 @@ async fn chat_and_text_prompts_stream_from_the_upstream_with_receipts() {
         "model": MODEL, "prompt": "Once upon", "max_tokens": 5, "temperature": 0.0, "seed": 7,
     });
     client.send_prompt("t1", &prompt).await;
-    let (text, finish_reason, usage) = check_response(&client.read_response().await, &address);
+    let (text, finish_reason, usage) =
+        check_upstream_response(&client.read_response().await, &address);
     assert_eq!(text, DELTAS.concat());
     assert_eq!(finish_reason, "length");
     assert_eq!((usage.prompt_tokens, usage.completion_tokens), USAGE);
@@ -387,7 +341,7 @@ async fn cancel_closes_the_upstream_connection() {
         .await;
     let mut events = vec![first];
     events.extend(client.read_response().await);
-    let (text, finish_reason, usage) = check_response(&events, &address);
+    let (text, finish_reason, usage) = check_upstream_response(&events, &address);
     assert_eq!(finish_reason, "cancelled");
     assert_eq!(
         usage.prompt_tokens, 0,
@@ -441,7 +395,7 @@ async fn an_upstream_error_is_inference_failed_and_the_next_prompt_works() {
     client
         .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
         .await;
-    let (text, _, _) = check_response(&client.read_response().await, &address);
+    let (text, _, _) = check_upstream_response(&client.read_response().await, &address);
     assert_eq!(text, DELTAS.concat());
     assert_eq!(stand_in.requests().len(), 2);
     server.shutdown().await;

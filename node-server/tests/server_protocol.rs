@@ -4,73 +4,29 @@
 
 mod support;
 
-use confide_core::crypto::{Address, sha256};
+use confide_core::crypto::Address;
 use confide_core::e2ee::{ClientEvent, SignatureScheme};
-use confide_core::hex;
-use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
-use confide_node_server::server::unix_now;
 use serde_json::{Value, json};
-use support::{Client, EncryptedClient, TestServer, greedy, host_key, text_of, wallet};
+use support::{Client, EncryptedClient, TestServer, check_response, greedy, host_key, wallet};
 
-/// Checks a complete encrypted response: ordered chunks, the last one final, the final reason,
-/// usage, and a receipt signed by the host in `/v1/info` that commits to this exact text.
-fn check_response(
+/// [`check_response`] for the demo model: greedy output runs to `max_tokens`, and the receipt names
+/// the demo model and the chain of the init.
+fn check_demo_response(
     events: &[ClientEvent],
     info: &Value,
     client: &Address,
     max_tokens: u64,
 ) -> String {
-    let chunks: Vec<(u64, bool)> = events
-        .iter()
-        .filter_map(|e| match e {
-            ClientEvent::Chunk {
-                index, is_final, ..
-            } => Some((*index, *is_final)),
-            _ => None,
-        })
-        .collect();
-    assert!(!chunks.is_empty());
-    for (position, (index, is_final)) in chunks.iter().enumerate() {
-        assert_eq!(*index, position as u64);
-        assert_eq!(*is_final, position + 1 == chunks.len());
-    }
-    let n = events.len();
-    assert!(
-        matches!(&events[n - 2], ClientEvent::Final { finish_reason, .. } if finish_reason == "length")
-    );
-    let ClientEvent::End {
-        usage,
-        receipt,
-        finish_reason,
-        ..
-    } = &events[n - 1]
-    else {
-        panic!("expected End, got {:?}", events[n - 1]);
-    };
-    assert_eq!(finish_reason.as_deref(), Some("length"));
-    let usage = usage.unwrap();
+    let host = Address::parse(info["address"].as_str().unwrap()).unwrap();
+    let checked = check_response(events, &host, client);
+    assert_eq!(checked.finish_reason, "length");
     assert_eq!(
-        usage.completion_tokens, max_tokens,
+        checked.usage.completion_tokens, max_tokens,
         "greedy demo output runs to max_tokens"
     );
-    let text = text_of(events);
-    let receipt = RawSignedMessage::parse(receipt.as_deref().unwrap()).unwrap();
-    let verified = receipt
-        .verify(&VerifyPolicy::default(), unix_now())
-        .unwrap();
-    let host = Address::parse(info["address"].as_str().unwrap()).unwrap();
-    assert_eq!(verified.signer, Some(host));
-    let record: UsageRecord = receipt.payload().unwrap();
-    assert_eq!(
-        record.response_sha256,
-        hex::encode(&sha256(text.as_bytes()))
-    );
-    assert_eq!(record.client_address, client.to_checksum());
-    assert_eq!(record.completion_tokens, usage.completion_tokens);
-    assert_eq!(record.prompt_tokens, usage.prompt_tokens);
-    assert_eq!(record.model, "confide-demo");
-    assert_eq!(record.chain_id, Some(84532));
-    text
+    assert_eq!(checked.record.model, "confide-demo");
+    assert_eq!(checked.record.chain_id, Some(84532));
+    checked.text
 }
 
 async fn info(server: &TestServer) -> Value {
@@ -130,11 +86,11 @@ async fn both_schemes_stream_two_prompts_per_session_with_verified_receipts() {
         client
             .send_prompt("m1", &greedy("Tell me a story", 24))
             .await;
-        let first = check_response(&client.read_response().await, &info, &address, 24);
+        let first = check_demo_response(&client.read_response().await, &info, &address, 24);
         // Encryption changes nothing about what the model says: same greedy text as plaintext.
         assert_eq!(first, plaintext);
         client.send_prompt("m2", &greedy("Another one", 16)).await;
-        let second = check_response(&client.read_response().await, &info, &address, 16);
+        let second = check_demo_response(&client.read_response().await, &info, &address, 16);
         assert_ne!(second, first);
     }
     server.shutdown().await;
@@ -249,7 +205,7 @@ async fn thirty_two_concurrent_sessions_never_see_each_others_text() {
                 let address = client.wallet.address();
                 (
                     which,
-                    check_response(&client.read_response().await, &info, &address, 12),
+                    check_demo_response(&client.read_response().await, &info, &address, 12),
                 )
             })
         })

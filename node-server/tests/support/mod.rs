@@ -8,11 +8,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use confide_core::crypto::SecretKey;
+use confide_core::crypto::{Address, SecretKey, sha256};
+use confide_core::e2ee::Usage;
 use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme, WireId};
+use confide_core::hex;
+use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
 use confide_node_server::backend::Backend;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
+use confide_node_server::server::unix_now;
 use confide_node_server::server::{AppState, ServedModel, Server};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -299,6 +303,76 @@ pub fn text_of(events: &[ClientEvent]) -> String {
             _ => None,
         })
         .collect()
+}
+
+/// What a complete, checked encrypted response contained.
+pub struct CheckedResponse {
+    /// The concatenated chunk texts.
+    pub text: String,
+    /// The decrypted finish reason.
+    pub finish_reason: String,
+    /// Token counts from `stream_end`.
+    pub usage: Usage,
+    /// The signed receipt's payload.
+    pub record: UsageRecord,
+}
+
+/// Checks a complete encrypted response: chunks in order from 0 with only the last one final, the
+/// decrypted finish reason equal to the clear one in `stream_end`, and a receipt signed by `host`
+/// that commits to exactly this text, this client and these token counts.
+pub fn check_response(events: &[ClientEvent], host: &Address, client: &Address) -> CheckedResponse {
+    let chunks: Vec<(u64, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Chunk {
+                index, is_final, ..
+            } => Some((*index, *is_final)),
+            _ => None,
+        })
+        .collect();
+    for (position, (index, is_final)) in chunks.iter().enumerate() {
+        assert_eq!(
+            (*index, *is_final),
+            (position as u64, position + 1 == chunks.len())
+        );
+    }
+    let n = events.len();
+    let ClientEvent::Final { finish_reason, .. } = &events[n - 2] else {
+        panic!("expected Final, got {:?}", events[n - 2]);
+    };
+    let ClientEvent::End {
+        usage,
+        receipt,
+        finish_reason: clear_reason,
+        ..
+    } = &events[n - 1]
+    else {
+        panic!("expected End, got {:?}", events[n - 1]);
+    };
+    assert_eq!(clear_reason.as_deref(), Some(finish_reason.as_str()));
+    let usage = usage.expect("stream_end carries usage");
+    let text = text_of(events);
+    let receipt = RawSignedMessage::parse(receipt.as_deref().expect("a receipt")).unwrap();
+    let verified = receipt
+        .verify(&VerifyPolicy::default(), unix_now())
+        .unwrap();
+    assert_eq!(verified.signer, Some(*host));
+    let record: UsageRecord = receipt.payload().unwrap();
+    assert_eq!(
+        record.response_sha256,
+        hex::encode(&sha256(text.as_bytes()))
+    );
+    assert_eq!(record.client_address, client.to_checksum());
+    assert_eq!(
+        (record.prompt_tokens, record.completion_tokens),
+        (usage.prompt_tokens, usage.completion_tokens)
+    );
+    CheckedResponse {
+        text,
+        finish_reason: finish_reason.clone(),
+        usage,
+        record,
+    }
 }
 
 /// A greedy request for `max_tokens` tokens.
