@@ -40,6 +40,7 @@ ensure_cargo_tool() {
 ensure_prerequisites() {
   # cmake + clang/libclang: llama-cpp-sys-2 builds llama.cpp and generates its bindings.
   ensure_apt_packages build-essential pkg-config cmake clang libclang-dev curl
+  command -v node >/dev/null 2>&1 || ensure_apt_packages nodejs npm
   rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 }
@@ -88,10 +89,18 @@ run_c_checks() {
   examples/c/run.sh 2>&1 | tee -a "$TEST_LOG"
 }
 
+# The Node.js package: npm ci, napi build, generated index.js/index.d.ts fresh, tsc, node --test
+# (vectors, exchanges, every error code, end to end against the real host).
+run_node_checks() {
+  step "Node.js package @confide/native"
+  bash bindings/napi/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
 # One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines
 # and the other suites' "N passed, N failed" lines).
 print_summary() {
   awk '/^test result:|passed, [0-9]+ failed/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+       /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
        END { printf "\nSummary: %d passed, %d failed\n", p, f }' "$TEST_LOG"
 }
 
@@ -111,6 +120,7 @@ run_fuzz_smoke() {
 ensure_prerequisites
 run_rust_checks
 run_c_checks
+run_node_checks
 run_quick_start
 run_fuzz_smoke
 step "all suites passed"

@@ -1,0 +1,29 @@
+//! # confide-napi
+//!
+//! The Node.js package `@confide/native` (napi-rs): the client and host sides of an E2EE session,
+//! secp256k1 key helpers and signed messages, as a native addon.
+//!
+//! The binding is thin: every operation is one call into `confide-core`; this crate only converts
+//! JavaScript values to Rust and back, and core errors to JS `Error`s whose `.code` is the core's
+//! stable code string (`DECRYPTION_FAILED`, …). Malformed arguments (wrong type, missing field,
+//! out-of-range number) are `INVALID_ARGUMENT`. Randomness comes from the operating system; time is
+//! always the caller's `now` (Unix seconds). CPU-heavy calls (session init, signed-message verify)
+//! also come as Promises (`…Async`) that run on the libuv thread pool.
+//!
+//! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `rng`,
+//! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host`, `signed`,
+//! `tasks` (Promise variants).
+
+#![deny(missing_docs)]
+
+mod args;
+pub mod client;
+mod error;
+pub mod event;
+pub mod host;
+mod json;
+pub mod keys;
+mod rng;
+pub mod signed;
+mod signer;
+mod tasks;

@@ -1,0 +1,84 @@
+// Compile-only check of the TypeScript surface (`tsc --noEmit`): SDK-style code written against
+// index.d.ts. Never run.
+import {
+  ClientSession,
+  HostSession,
+  addressFromPublicKey,
+  generateSecretKey,
+  publicKeyFromSecret,
+  signMessage,
+  verifyMessage,
+  verifyMessageAsync,
+  type ClientEvent,
+  type InitAccepted,
+  type Verified,
+} from '../index.js'
+
+const hostKey: string = generateSecretKey()
+const host = new HostSession({ hostPrivateKey: hostKey, capacity: 16, idleTimeoutSecs: 600 })
+const wallet = generateSecretKey()
+const address: string = addressFromPublicKey(publicKeyFromSecret(wallet))
+
+const client = new ClientSession({ hostPublicKey: host.publicKey, walletPrivateKey: wallet, scheme: 'eip191' })
+const external = new ClientSession({
+  hostPublicKey: host.publicKey,
+  signer: (digest: Uint8Array): Uint8Array => new Uint8Array(65).fill(digest[0] ?? 0),
+  scheme: 'sdk-transcript',
+})
+const init: string = client.initMessage({
+  sessionId: 's',
+  jobId: 1,
+  chainId: 84532,
+  modelName: 'demo',
+  pricePerToken: 10n,
+  id: 'init',
+})
+external.initMessage({ sessionId: 's2', jobId: '42', chainId: 1, modelName: 'm', pricePerToken: 1 })
+const now = Math.floor(Date.now() / 1000)
+const accepted: InitAccepted = host.acceptInit(init, now)
+const scheme: 'eip191' | 'sdk-transcript' = accepted.scheme
+
+function handle(event: ClientEvent): string {
+  switch (event.type) {
+    case 'ack':
+      return event.clientAddress
+    case 'chunk':
+      return `${event.index}${event.final ? '!' : ''}${event.text}`
+    case 'final':
+      return event.finishReason
+    case 'end':
+      return `${event.usage?.completionTokens ?? 0} ${event.receipt ? verifyMessage(event.receipt, now).signer : ''}`
+    case 'error':
+      return `${event.code}: ${event.message}`
+    case 'connected':
+      return event.version
+    case 'pong':
+      return 'pong'
+  }
+}
+
+handle(client.open(accepted.ackFrame))
+const opened = host.openMessage(client.sealPrompt('m0', { prompt: 'Hi', max_tokens: 8 }), now)
+const prompt: Record<string, unknown> = opened.prompt
+client.sealPrompt('m1', 'plain text')
+handle(client.open(host.sealChunk({ sessionId: opened.sessionId, id: opened.id, index: 0, text: 'Hello', final: true }, now)))
+handle(client.open(host.sealFinal(opened.sessionId, opened.id, 'stop', now)))
+client.close()
+
+async function asyncCalls(): Promise<void> {
+  const frame: string = await client.initMessageAsync({ sessionId: 'a', jobId: 2, chainId: 1, modelName: 'm', pricePerToken: 1 })
+  const ok: InitAccepted = await host.acceptInitAsync(frame, now)
+  const envelope: string = signMessage({ a: 1 }, wallet, now, { nonce: 1n, scheme: 'confide-v1' })
+  const verified: Verified = await verifyMessageAsync(envelope, now, { maxAgeSecs: 60, requireBoundScheme: true })
+  const signer: string | undefined = verified.signer
+  void [ok, signer]
+}
+
+try {
+  client.open('{}')
+} catch (error) {
+  const code: string = (error as Error & { code: string }).code
+  void code
+}
+
+void [address, scheme, prompt, asyncCalls, host.size, host.address]
