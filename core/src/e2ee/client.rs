@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use rand_core::CryptoRng;
 
-use super::replay::{CHUNK_AAD_PREFIX, FINAL_AAD, MESSAGE_AAD_PREFIX, NonceRegistry};
+use super::replay::{
+    CHUNK_AAD_PREFIX, FINAL_AAD, MESSAGE_AAD_PREFIX, NonceRegistry, parse_indexed_aad,
+};
 use super::scheme::{Handshake, SDK_ALG, SignatureScheme};
 use super::session_data::SessionData;
 use super::wire::{
@@ -386,7 +388,8 @@ impl ClientSession {
             .index
             .ok_or_else(|| super::wire::missing_fields(&["index"]))?;
         let mut parts = payload.decode()?;
-        if parts.aad != format!("{CHUNK_AAD_PREFIX}{index}").as_bytes() {
+        // Canonical decimal both ways, so equal indices mean byte-identical AADs.
+        if parse_indexed_aad(CHUNK_AAD_PREFIX, &parts.aad).ok() != Some(index) {
             return Err(Error::new(
                 ErrorCode::InvalidAad,
                 format!("chunk {index} must carry AAD `chunk_{index}`"),

@@ -17,7 +17,7 @@ use crate::hex;
 
 /// An identifier chosen by the client (`id`, `session_id`, `job_id`): a string or a non-negative
 /// integer, echoed back exactly as it came.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum WireId {
     /// A JSON integer.
@@ -32,6 +32,36 @@ impl fmt::Display for WireId {
             Self::Number(n) => write!(f, "{n}"),
             Self::Text(s) => f.write_str(s),
         }
+    }
+}
+
+/// Reads a string or an unsigned integer directly (an untagged derive would buffer every id first,
+/// and ids are on every streamed chunk).
+impl<'de> Deserialize<'de> for WireId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = WireId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a non-negative integer")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<WireId, E> {
+                Ok(WireId::Number(n))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<WireId, E> {
+                Ok(WireId::Text(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<WireId, E> {
+                Ok(WireId::Text(text))
+            }
+        }
+
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -256,7 +286,7 @@ impl ClientFrame {
     /// Parses a text frame. Invalid JSON, an unknown `type` or a malformed envelope is
     /// `INVALID_MESSAGE`; the message says what was wrong but never echoes payload content.
     pub fn parse(text: &str) -> Result<Self> {
-        Ok(match frame_type(text)?.as_str() {
+        Ok(match frame_type(text)?.as_ref() {
             "encrypted_session_init" => Self::EncryptedSessionInit(body(text)?),
             "encrypted_message" => Self::EncryptedMessage(body(text)?),
             "session_init" => Self::SessionInit(body(text)?),
@@ -306,13 +336,13 @@ impl ClientFrame {
 
 /// The `type` of a frame. Frames are dispatched on it first and then read straight into their
 /// struct, so raw fields (the receipt) keep their bytes and nothing is buffered twice.
-fn frame_type(text: &str) -> Result<String> {
+fn frame_type(text: &str) -> Result<std::borrow::Cow<'_, str>> {
     #[derive(Deserialize)]
-    struct Tag {
-        #[serde(rename = "type")]
-        kind: String,
+    struct Tag<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
     }
-    serde_json::from_str::<Tag>(text)
+    serde_json::from_str::<Tag<'_>>(text)
         .map(|tag| tag.kind)
         .map_err(|err| Error::invalid_message(describe(&err)))
 }
@@ -588,7 +618,7 @@ pub enum HostFrame {
 impl HostFrame {
     /// Parses a host frame (client side); malformed input is `INVALID_MESSAGE`.
     pub fn parse(text: &str) -> Result<Self> {
-        Ok(match frame_type(text)?.as_str() {
+        Ok(match frame_type(text)?.as_ref() {
             "connected" => Self::Connected(body(text)?),
             "pong" => Self::Pong,
             "session_init_ack" => Self::SessionInitAck(body(text)?),
