@@ -1,0 +1,162 @@
+//! Frames a client sends.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::id::WireId;
+use super::parse::{body, frame_type, unknown_type};
+use super::payload::{EncryptedPayload, SessionInitPayload};
+use crate::error::Result;
+
+/// `encrypted_session_init` (client → host).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInitFrame {
+    /// Session id chosen by the client.
+    #[serde(alias = "sessionId")]
+    pub session_id: WireId,
+    /// Job id (number or string).
+    #[serde(alias = "jobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<WireId>,
+    /// Chain id.
+    #[serde(alias = "chainId", default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Request id, echoed in the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// The encrypted, signed session data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<SessionInitPayload>,
+}
+
+/// `encrypted_message` (client → host).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptedMessageFrame {
+    /// Session id.
+    #[serde(alias = "sessionId")]
+    pub session_id: WireId,
+    /// Request id, echoed in every reply frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// The encrypted prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<EncryptedPayload>,
+}
+
+/// Plaintext `session_init` (deprecated, E2EE.md §4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlainSessionInitFrame {
+    /// Session id.
+    #[serde(alias = "sessionId")]
+    pub session_id: WireId,
+    /// Job id.
+    #[serde(alias = "jobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<WireId>,
+    /// Chain id.
+    #[serde(alias = "chainId", default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
+/// Plaintext `prompt` (deprecated): request fields at top level or under `"request"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlainPromptFrame {
+    /// Session id.
+    #[serde(alias = "sessionId")]
+    pub session_id: WireId,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// Every other field: the prompt request itself.
+    #[serde(flatten)]
+    pub request: Map<String, Value>,
+}
+
+/// `stream_cancel` (client → host).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamCancelFrame {
+    /// Session id.
+    #[serde(alias = "sessionId")]
+    pub session_id: WireId,
+    /// The request whose generation stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
+/// Every frame a client sends.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Open an encrypted session.
+    EncryptedSessionInit(SessionInitFrame),
+    /// An encrypted prompt.
+    EncryptedMessage(EncryptedMessageFrame),
+    /// Open a plaintext session (deprecated).
+    SessionInit(PlainSessionInitFrame),
+    /// A plaintext prompt (deprecated).
+    Prompt(PlainPromptFrame),
+    /// Stop a generation.
+    StreamCancel(StreamCancelFrame),
+    /// Keep-alive; answered with `pong`.
+    Ping,
+}
+
+impl ClientFrame {
+    /// Parses a text frame. Invalid JSON, an unknown `type` or a malformed envelope is
+    /// `INVALID_MESSAGE`; the message says what was wrong but never echoes payload content.
+    pub fn parse(text: &str) -> Result<Self> {
+        Ok(match frame_type(text)?.as_ref() {
+            "encrypted_session_init" => Self::EncryptedSessionInit(body(text)?),
+            "encrypted_message" => Self::EncryptedMessage(body(text)?),
+            "session_init" => Self::SessionInit(body(text)?),
+            "prompt" => Self::Prompt(body(text)?),
+            "stream_cancel" => Self::StreamCancel(body(text)?),
+            "ping" => Self::Ping,
+            other => return Err(unknown_type(other)),
+        })
+    }
+
+    /// The frame's `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::EncryptedSessionInit(_) => "encrypted_session_init",
+            Self::EncryptedMessage(_) => "encrypted_message",
+            Self::SessionInit(_) => "session_init",
+            Self::Prompt(_) => "prompt",
+            Self::StreamCancel(_) => "stream_cancel",
+            Self::Ping => "ping",
+        }
+    }
+
+    /// The `session_id` of the frame, if it has one.
+    pub fn session_id(&self) -> Option<&WireId> {
+        match self {
+            Self::EncryptedSessionInit(f) => Some(&f.session_id),
+            Self::EncryptedMessage(f) => Some(&f.session_id),
+            Self::SessionInit(f) => Some(&f.session_id),
+            Self::Prompt(f) => Some(&f.session_id),
+            Self::StreamCancel(f) => Some(&f.session_id),
+            Self::Ping => None,
+        }
+    }
+
+    /// The request `id` of the frame, if it has one.
+    pub fn id(&self) -> Option<&WireId> {
+        match self {
+            Self::EncryptedSessionInit(f) => f.id.as_ref(),
+            Self::EncryptedMessage(f) => f.id.as_ref(),
+            Self::SessionInit(f) => f.id.as_ref(),
+            Self::Prompt(f) => f.id.as_ref(),
+            Self::StreamCancel(f) => f.id.as_ref(),
+            Self::Ping => None,
+        }
+    }
+}
+
+impl ClientFrame {
+    /// The JSON text of the frame.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client frames always serialize")
+    }
+}

@@ -1,0 +1,233 @@
+//! Frames a host sends.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::id::WireId;
+use super::parse::{body, frame_type, unknown_type};
+use super::payload::EncryptedPayload;
+use crate::error::{Error, Result};
+
+/// Token counts of one response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+    /// Sum of both.
+    pub total_tokens: u64,
+}
+
+impl Usage {
+    /// Usage with `total_tokens` computed.
+    pub fn new(prompt_tokens: u64, completion_tokens: u64) -> Self {
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+        }
+    }
+}
+
+/// `connected`: the first frame on every connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedFrame {
+    /// Host software version.
+    pub version: String,
+    /// Whether the host accepts encrypted sessions.
+    pub encryption: bool,
+}
+
+/// `session_init_ack`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInitAckFrame {
+    /// Session id.
+    pub session_id: WireId,
+    /// Job id, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<WireId>,
+    /// Chain id, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Always `"success"`.
+    pub status: String,
+    /// Whether the session is encrypted.
+    pub encrypted: bool,
+    /// The client address the host recovered (EIP-55), for encrypted sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_address: Option<String>,
+    /// Request id, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
+/// `encrypted_chunk`: one piece of generated text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptedChunkFrame {
+    /// Session id.
+    pub session_id: WireId,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// Tokens in this chunk.
+    #[serde(default)]
+    pub tokens: u64,
+    /// Set on the last chunk of a response.
+    #[serde(default, rename = "final", skip_serializing_if = "std::ops::Not::not")]
+    pub is_final: bool,
+    /// Encrypted text with `index`.
+    #[serde(default)]
+    pub payload: Option<EncryptedPayload>,
+}
+
+/// `encrypted_response`: the encrypted finish reason, after the last chunk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptedResponseFrame {
+    /// Session id.
+    pub session_id: WireId,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// Encrypted finish reason.
+    #[serde(default)]
+    pub payload: Option<EncryptedPayload>,
+}
+
+/// `stream_chunk`: plaintext text (deprecated plaintext mode).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamChunkFrame {
+    /// Session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<WireId>,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// The text.
+    pub content: String,
+    /// Tokens in this chunk.
+    #[serde(default)]
+    pub tokens: u64,
+    /// Chunk index from 0.
+    #[serde(default)]
+    pub index: u64,
+}
+
+/// `stream_end`: the end of a response, with usage and the host's signed receipt.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StreamEndFrame {
+    /// Session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<WireId>,
+    /// Request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+    /// Always `"complete"`.
+    pub reason: String,
+    /// `stop`, `length` or `cancelled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    /// Completion tokens.
+    #[serde(default)]
+    pub tokens_used: u64,
+    /// Token counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// `SignedMessage<UsageRecord>` signed by the host key, kept as raw JSON so the signed payload
+    /// bytes reach the client exactly as the host signed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Box<RawValue>>,
+}
+
+/// `error`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// Stable code (E2EE.md §6).
+    pub code: String,
+    /// Human-readable message, no secrets.
+    pub message: String,
+    /// Session id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<WireId>,
+    /// Request id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
+impl SessionInitAckFrame {
+    /// The ack of an accepted init: echoes the frame's ids; `client_address` is set for encrypted
+    /// sessions.
+    pub fn new(
+        session_id: WireId,
+        job_id: Option<WireId>,
+        chain_id: Option<u64>,
+        id: Option<WireId>,
+        client_address: Option<&crate::crypto::Address>,
+    ) -> Self {
+        Self {
+            session_id,
+            job_id,
+            chain_id,
+            status: "success".to_owned(),
+            encrypted: client_address.is_some(),
+            client_address: client_address.map(crate::crypto::Address::to_checksum),
+            id,
+        }
+    }
+}
+
+impl ErrorFrame {
+    /// An error frame for `error`, echoing the ids.
+    pub fn new(error: &Error, session_id: Option<WireId>, id: Option<WireId>) -> Self {
+        Self {
+            code: error.code().as_str().to_owned(),
+            message: error.message().to_owned(),
+            session_id,
+            id,
+        }
+    }
+}
+
+/// Every frame a host sends.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostFrame {
+    /// Greeting.
+    Connected(ConnectedFrame),
+    /// Reply to `ping`.
+    Pong,
+    /// Session accepted.
+    SessionInitAck(SessionInitAckFrame),
+    /// Encrypted text.
+    EncryptedChunk(EncryptedChunkFrame),
+    /// Encrypted finish reason.
+    EncryptedResponse(EncryptedResponseFrame),
+    /// Plaintext text (deprecated).
+    StreamChunk(StreamChunkFrame),
+    /// End of a response.
+    StreamEnd(StreamEndFrame),
+    /// An error.
+    Error(ErrorFrame),
+}
+
+impl HostFrame {
+    /// Parses a host frame (client side); malformed input is `INVALID_MESSAGE`.
+    pub fn parse(text: &str) -> Result<Self> {
+        Ok(match frame_type(text)?.as_ref() {
+            "connected" => Self::Connected(body(text)?),
+            "pong" => Self::Pong,
+            "session_init_ack" => Self::SessionInitAck(body(text)?),
+            "encrypted_chunk" => Self::EncryptedChunk(body(text)?),
+            "encrypted_response" => Self::EncryptedResponse(body(text)?),
+            "stream_chunk" => Self::StreamChunk(body(text)?),
+            "stream_end" => Self::StreamEnd(body(text)?),
+            "error" => Self::Error(body(text)?),
+            other => return Err(unknown_type(other)),
+        })
+    }
+
+    /// The JSON text of the frame.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("host frames always serialize")
+    }
+}
