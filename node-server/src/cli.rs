@@ -95,6 +95,9 @@ pub struct ServeArgs {
     /// Idle time after which a session key is dropped.
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
     pub session_ttl: Duration,
+    /// WebSocket connections at once; further upgrades get HTTP 503.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_connections: usize,
     /// Sessions across all connections.
     #[arg(long, default_value_t = 10_000)]
     pub max_sessions: usize,

@@ -10,6 +10,8 @@ use crate::cli::ServeArgs;
 /// Limits that protect the host and its other clients from any one client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// WebSocket connections at once; more are refused with HTTP 503.
+    pub max_connections: usize,
     /// Sessions across all connections.
     pub max_sessions: usize,
     /// Sessions on one connection.
@@ -33,6 +35,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            max_connections: 10_000,
             max_sessions: 10_000,
             max_sessions_per_connection: 16,
             max_frame_bytes: 1 << 20,
@@ -77,6 +80,7 @@ impl From<&ServeArgs> for ServerConfig {
     fn from(args: &ServeArgs) -> Self {
         Self {
             limits: Limits {
+                max_connections: args.max_connections,
                 max_sessions: args.max_sessions,
                 max_sessions_per_connection: args.max_sessions_per_connection,
                 max_frame_bytes: args.max_frame_bytes,

@@ -6,7 +6,7 @@
 //! MISSING_PAYLOAD_FIELDS, INVALID_KEY, INVALID_SESSION_DATA, INVALID_AAD, REPLAY_DETECTED,
 //! NONCE_REUSE, SESSION_ID_IN_USE, UNAUTHORIZED, ENCRYPTION_REQUIRED, INVALID_MESSAGE,
 //! MESSAGE_TOO_LARGE, TOO_MANY_SESSIONS, RATE_LIMITED, MODEL_NOT_FOUND, TOKEN_LIMIT_EXCEEDED.
-//! Close codes: 1009 (oversized), 1008 (five authentication failures; silent socket), 1007 (text
+//! HTTP 503 past `max_connections`. Close codes: 1009 (oversized), 1008 (five authentication failures; silent socket), 1007 (text
 //! frame that is not UTF-8), 1000 (idle).
 //! INFERENCE_FAILED is reached over the wire when an upstream fails (`openai_backend.rs`); llama.cpp
 //! failing mid-decode cannot be provoked by input (its mapping is unit-tested in
@@ -410,6 +410,27 @@ async fn silent_and_idle_sockets_are_closed() {
     idle.send(r#"{"type":"ping"}"#).await;
     assert_eq!(idle.recv_json().await["type"], "pong");
     assert_eq!(u16::from(idle.expect_close().await), 1000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_past_the_limit_get_503_until_one_closes() {
+    let mut config = ServerConfig::default();
+    config.limits.max_connections = 1;
+    let server = TestServer::start(config, true).await;
+    let (first, _) = Client::connect(&server).await;
+    let refused = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("503"), "{refused}");
+    drop(first);
+    // The slot is released when the first connection's task ends.
+    for attempt in 0.. {
+        match tokio_tungstenite::connect_async(server.ws_url()).await {
+            Ok(_) => break,
+            Err(_) if attempt < 200 => tokio::time::sleep(Duration::from_millis(25)).await,
+            Err(error) => panic!("the slot was never released: {error}"),
+        }
+    }
 }
 
 /// Sending a text frame with invalid UTF-8 needs the raw frame API.

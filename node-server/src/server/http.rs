@@ -19,7 +19,7 @@ use tokio_util::task::TaskTracker;
 use tracing::debug;
 
 use super::socket;
-use super::state::AppState;
+use super::state::{AppState, ConnectionSlot};
 
 /// Initial WebSocket read buffer per connection (tungstenite's default is 128 KiB).
 const READ_BUFFER_BYTES: usize = 4096;
@@ -97,10 +97,17 @@ fn upgrade(
     if state.draining.is_cancelled() {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
+    let Some(slot) = ConnectionSlot::acquire(&state) else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "connection limit reached; try again later",
+        );
+    };
     let accept = derive_accept_key(key.as_bytes());
     let upgraded = hyper::upgrade::on(&mut request);
     let max = state.config.limits.max_frame_bytes;
     tracker.spawn(async move {
+        let _slot = slot;
         match upgraded.await {
             Ok(upgraded) => {
                 // Frames are small JSON: start with a small read buffer (it grows for large

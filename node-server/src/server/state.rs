@@ -1,6 +1,7 @@
 //! What every connection shares: configuration, host key, models, metrics and shutdown signals.
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use confide_core::crypto::SecretKey;
 use confide_core::{Error, ErrorCode};
@@ -43,6 +44,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Live sessions across all connections.
     pub sessions: AtomicUsize,
+    /// Open (or opening) WebSocket connections.
+    connections: AtomicUsize,
     /// Cancelled when shutdown starts: connections stop taking new work and drain.
     pub draining: CancellationToken,
     /// Cancelled when the shutdown grace period is over: running generations stop.
@@ -62,6 +65,7 @@ impl AppState {
             models,
             metrics: Metrics::new(),
             sessions: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
             draining: CancellationToken::new(),
             abort_generations: CancellationToken::new(),
         }
@@ -100,5 +104,28 @@ impl AppState {
             "chainIds": self.config.policy.chain_ids,
         })
         .to_string()
+    }
+}
+
+/// A reserved WebSocket connection; released when dropped.
+pub struct ConnectionSlot(Arc<AppState>);
+
+impl ConnectionSlot {
+    /// Reserves a connection, or `None` when the host is at `max_connections`.
+    pub fn acquire(state: &Arc<AppState>) -> Option<Self> {
+        let max = state.config.limits.max_connections;
+        state
+            .connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < max).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| Self(Arc::clone(state)))
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::AcqRel);
     }
 }
