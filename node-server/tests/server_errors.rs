@@ -6,8 +6,8 @@
 //! MISSING_PAYLOAD_FIELDS, INVALID_KEY, INVALID_SESSION_DATA, INVALID_AAD, REPLAY_DETECTED,
 //! NONCE_REUSE, SESSION_ID_IN_USE, UNAUTHORIZED, ENCRYPTION_REQUIRED, INVALID_MESSAGE,
 //! MESSAGE_TOO_LARGE, TOO_MANY_SESSIONS, RATE_LIMITED, MODEL_NOT_FOUND, TOKEN_LIMIT_EXCEEDED.
-//! HTTP 503 past `max_connections`. Close codes: 1009 (oversized), 1008 (five authentication failures; silent socket), 1007 (text
-//! frame that is not UTF-8), 1000 (idle).
+//! HTTP 503 past `max_connections`. Close codes: 1009 (oversized), 1008 (five authentication
+//! failures; silent socket), 1007 (text frame that is not UTF-8), 1000 (idle).
 //! INFERENCE_FAILED is reached over the wire when an upstream fails (`openai_backend.rs`); llama.cpp
 //! failing mid-decode cannot be provoked by input (its mapping is unit-tested in
 //! `server/generation.rs`). INTERNAL is never caused by input, by definition.

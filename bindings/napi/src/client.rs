@@ -114,7 +114,7 @@ impl ClientSession {
         let frame = match self.signer()? {
             SessionSigner::Key(key) => session.init_message(key, &mut os_rng(), &params),
             SessionSigner::Callback(callback) => {
-                let signer = JsSigner(callback.borrow_back(env).map_err(internal)?);
+                let signer = JsSigner::new(callback.borrow_back(env).map_err(internal)?);
                 session.init_message(&signer as &dyn Signer, &mut os_rng(), &params)
             }
         };

@@ -8,11 +8,12 @@
 //! stable code string (`DECRYPTION_FAILED`, …). Malformed arguments (wrong type, missing field,
 //! out-of-range number) are `INVALID_ARGUMENT`. Randomness comes from the operating system; time is
 //! always the caller's `now` (Unix seconds). CPU-heavy calls (session init, signed-message verify)
-//! also come as Promises (`…Async`) that run on the libuv thread pool.
+//! also come as Promises (`…Async`) that run on the libuv thread pool. Wallets sign through
+//! synchronous JS callbacks (`ClientSession`'s `signer`, `signMessage`'s `MessageSigner`).
 //!
 //! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `rng`,
-//! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host`, `signed`,
-//! `tasks` (Promise variants).
+//! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host`, `signed`
+//! (`signMessage`, `verifyMessage`, `Verifier`), `tasks` (Promise variants).
 
 #![deny(missing_docs)]
 

@@ -1,10 +1,14 @@
-//! Signed messages (SIGNED_MESSAGES.md): sign a JSON payload into a `SignedMessage` envelope, and
-//! verify an envelope against a policy at `now` (stateless: no replay guard).
+//! Signed messages (SIGNED_MESSAGES.md): sign a JSON payload into a `SignedMessage` envelope (with
+//! a secret key or a JS wallet callback), and verify an envelope against a policy at `now`, either
+//! statelessly (`verifyMessage`) or with a replay guard (`Verifier`).
 
+use confide_core::crypto::{Address, SecretKey};
 use confide_core::signed::{
-    MessageScheme, RawSignedMessage, SignOptions, VerifyPolicy, VerifyWarning,
+    self, MessageScheme, RawSignedMessage, SignOptions, VerifyPolicy, VerifyWarning,
 };
-use napi::bindgen_prelude::{AsyncTask, BigInt, Either, Unknown};
+use napi::bindgen_prelude::{
+    AsyncTask, BigInt, Either, FunctionRef, JsObjectValue, Object, Uint8Array, Unknown,
+};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 
@@ -12,7 +16,25 @@ use crate::args;
 use crate::error::{CoreResultExt, Result, internal, invalid_argument};
 use crate::json;
 use crate::keys::secret_key_arg;
+use crate::signer::{JsSigner, SignerFunction};
 use crate::tasks::{self, CoreTask};
+
+/// A wallet (or HSM, enclave…) that signs for `signMessage` instead of a secret key.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct MessageSigner {
+    /// The signer's address (`0x` + 40 hex digits, EIP-55 or single-case). The signature is
+    /// recovered and checked against it: a mismatch is `INVALID_SIGNER`. Required for
+    /// `'confide-v1'`, which binds the signer into the digest (`INVALID_KEY` without it); may be
+    /// omitted only for `'lloom-v1'`, whose signer is then recovered from the signature.
+    pub address: Option<String>,
+    /// Called once, synchronously, with `this` = the signer object and the 32-byte digest to sign
+    /// as is (already hashed: no EIP-191 prefix, no further hashing); returns the 65-byte
+    /// signature `r ‖ s ‖ v` (v = 0, 1, 27 or 28). A throw (e.g. the user declined), a
+    /// non-`Uint8Array` result (a Promise included) or a malformed signature is
+    /// `INVALID_SIGNATURE`.
+    #[napi(ts_type = "(digest: Uint8Array) => Uint8Array")]
+    pub sign: FunctionRef<Uint8Array, Unknown<'static>>,
+}
 
 /// Options of `signMessage`.
 #[napi(object, object_to_js = false)]
@@ -56,13 +78,16 @@ pub struct Verified {
 }
 
 /// Signs `payload` (JSON text, signed byte for byte, or an object serialised with
-/// `JSON.stringify`) with `secretKey` at `timestamp` (Unix seconds). Returns the envelope JSON
+/// `JSON.stringify`) at `timestamp` (Unix seconds) with `signer`: a secret key (64 hex digits,
+/// optionally `0x`-prefixed) or a `MessageSigner` (a wallet callback; its signature is checked
+/// against `signer.address`, `INVALID_SIGNER` on mismatch, and a failing callback is
+/// `INVALID_SIGNATURE`). Returns the envelope JSON
 /// `{"payload","signer","signature","timestamp","nonce"?,"scheme"?}`.
 #[napi]
 pub fn sign_message(
     env: &Env,
     #[napi(ts_arg_type = "string | Record<string, unknown>")] payload: Unknown<'_>,
-    #[napi(ts_arg_type = "string")] secret_key: Unknown<'_>,
+    #[napi(ts_arg_type = "string | MessageSigner")] signer: Unknown<'_>,
     #[napi(ts_arg_type = "number")] timestamp: Unknown<'_>,
     #[napi(ts_arg_type = "SignMessageOptions")] opts: Option<Unknown<'_>>,
 ) -> Result<String> {
@@ -76,7 +101,7 @@ pub fn sign_message(
             ));
         }
     };
-    let key = secret_key_arg(secret_key, "secretKey")?;
+    let signer = message_signer_arg(signer)?;
     let timestamp = args::seconds(timestamp, "timestamp")?;
     let opts = match opts {
         Some(opts) if !args::is_nullish(&opts)? => {
@@ -100,9 +125,60 @@ pub fn sign_message(
             })?,
         },
     };
-    Ok(RawSignedMessage::sign_json(&payload, &key, options)
-        .into_js()?
-        .to_json())
+    let envelope = match signer {
+        SignerArg::Key(key) => RawSignedMessage::sign_json(&payload, &key, options),
+        SignerArg::Wallet {
+            sign,
+            object,
+            address,
+        } => {
+            // Called as a method, so a wallet object can use `this`.
+            let sign = sign.bind(object).map_err(internal)?;
+            RawSignedMessage::sign_json(&payload, &JsSigner::with_address(sign, address), options)
+        }
+    };
+    Ok(envelope.into_js()?.to_json())
+}
+
+/// The `signer` argument of `signMessage`, converted.
+enum SignerArg<'scope> {
+    /// A secret key (zeroized on drop).
+    Key(SecretKey),
+    /// A `MessageSigner`: its `sign` function, the object itself, and its parsed `address`.
+    Wallet {
+        sign: SignerFunction<'scope>,
+        object: Unknown<'scope>,
+        address: Option<Address>,
+    },
+}
+
+fn message_signer_arg(value: Unknown<'_>) -> Result<SignerArg<'_>> {
+    match value.get_type().map_err(internal)? {
+        ValueType::String => secret_key_arg(value, "signer").map(SignerArg::Key),
+        ValueType::Object => {
+            let object: Object = args::convert(value, "signer")?;
+            let address: Unknown = object
+                .get_named_property_unchecked("address")
+                .map_err(internal)?;
+            let address = args::opt_string(Some(address), "signer.address")?
+                .map(|text| Address::parse(&text))
+                .transpose()
+                .into_js()?;
+            let sign: Unknown = object
+                .get_named_property_unchecked("sign")
+                .map_err(internal)?;
+            let sign: SignerFunction = args::convert(sign, "signer.sign")?;
+            Ok(SignerArg::Wallet {
+                sign,
+                object: value,
+                address,
+            })
+        }
+        _ => Err(invalid_argument(
+            "signer",
+            "expected a secret key (hex string) or a signer object { address, sign }",
+        )),
+    }
 }
 
 /// Verifies an envelope (JSON text) at `now` under `policy`: signature → signer
@@ -136,6 +212,11 @@ fn verify_args(
 ) -> Result<(String, u64, VerifyPolicy)> {
     let envelope = args::string(envelope, "envelope")?;
     let now = args::seconds(now, "now")?;
+    Ok((envelope, now, policy_arg(policy)?))
+}
+
+/// A `VerifyMessagePolicy` argument; absent fields (and an absent policy) take the defaults.
+fn policy_arg(policy: Option<Unknown<'_>>) -> Result<VerifyPolicy> {
     let mut out = VerifyPolicy::default();
     if let Some(policy) = policy
         && !args::is_nullish(&policy)?
@@ -152,28 +233,94 @@ fn verify_args(
             .require_bound_scheme
             .unwrap_or(out.require_bound_scheme);
     }
-    Ok((envelope, now, out))
+    Ok(out)
 }
 
 fn verify(envelope: &str, now: u64, policy: &VerifyPolicy) -> Result<Verified> {
     let envelope = RawSignedMessage::parse(envelope).into_js()?;
     let verified = envelope.verify(policy, now).into_js()?;
-    Ok(Verified {
-        signer: verified.signer.map(|a| a.to_checksum()),
-        bound: verified.bound,
-        scheme: verified.scheme.as_str().to_owned(),
-        warnings: verified
-            .warnings
-            .iter()
-            .map(|warning| {
-                match warning {
-                    VerifyWarning::Unsigned => "unsigned",
-                    VerifyWarning::UnboundMetadata => "unbound-metadata",
-                    VerifyWarning::TimestampOutsideWindow => "timestamp-outside-window",
+    Ok(Verified::new(&verified, &envelope))
+}
+
+impl Verified {
+    fn new(verified: &signed::Verified, envelope: &RawSignedMessage) -> Self {
+        Self {
+            signer: verified.signer.map(|a| a.to_checksum()),
+            bound: verified.bound,
+            scheme: verified.scheme.as_str().to_owned(),
+            warnings: verified
+                .warnings
+                .iter()
+                .map(|warning| {
+                    match warning {
+                        VerifyWarning::Unsigned => "unsigned",
+                        VerifyWarning::UnboundMetadata => "unbound-metadata",
+                        VerifyWarning::TimestampOutsideWindow => "timestamp-outside-window",
+                    }
+                    .to_owned()
+                })
+                .collect(),
+            payload: envelope.payload_json().to_owned(),
+        }
+    }
+}
+
+/// A verification policy plus a bounded replay guard (the core's `Verifier`): verifies envelopes
+/// like `verifyMessage` and rejects a repeat inside the time window with `REPLAY_DETECTED`. A
+/// repeat is the same signer and nonce for a confide-v1 envelope with a nonce, the same signed
+/// digest otherwise. Keep one per process (or per trust domain); its memory is in this object.
+#[napi]
+pub struct Verifier {
+    inner: signed::Verifier,
+}
+
+#[napi]
+impl Verifier {
+    /// A verifier with `policy` (defaults as for `verifyMessage`) whose replay guard remembers at
+    /// most `capacity` envelopes (default 100,000; when full, the oldest is forgotten first).
+    #[napi(constructor)]
+    pub fn new(
+        #[napi(ts_arg_type = "VerifyMessagePolicy")] policy: Option<Unknown<'_>>,
+        #[napi(ts_arg_type = "number")] capacity: Option<Unknown<'_>>,
+    ) -> Result<Self> {
+        let policy = policy_arg(policy)?;
+        let capacity = match capacity {
+            Some(capacity) if !args::is_nullish(&capacity)? => {
+                let n = args::convert::<f64>(capacity, "capacity")?;
+                match args::uint(n, "capacity")? {
+                    0 => return Err(invalid_argument("capacity", "expected at least 1")),
+                    n => {
+                        usize::try_from(n).map_err(|_| invalid_argument("capacity", "too large"))?
+                    }
                 }
-                .to_owned()
-            })
-            .collect(),
-        payload: envelope.payload_json().to_owned(),
-    })
+            }
+            _ => signed::Verifier::DEFAULT_CAPACITY,
+        };
+        Ok(Self {
+            inner: signed::Verifier::with_capacity(policy, capacity),
+        })
+    }
+
+    /// Verifies an envelope (JSON text) at `now` (Unix seconds) and records it: the same checks
+    /// and result as `verifyMessage`, plus `REPLAY_DETECTED` for an envelope already accepted
+    /// within the window. Rejected envelopes, and unsigned ones a lax policy accepts, are not
+    /// recorded.
+    #[napi]
+    pub fn verify(
+        &mut self,
+        #[napi(ts_arg_type = "string")] envelope: Unknown<'_>,
+        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
+    ) -> Result<Verified> {
+        let envelope = RawSignedMessage::parse(&args::string(envelope, "envelope")?).into_js()?;
+        let now = args::seconds(now, "now")?;
+        let verified = self.inner.verify(&envelope, now).into_js()?;
+        Ok(Verified::new(&verified, &envelope))
+    }
+
+    /// The number of envelopes the replay guard remembers (expired ones are dropped as new ones
+    /// arrive).
+    #[napi(getter)]
+    pub fn remembered(&self) -> u32 {
+        u32::try_from(self.inner.remembered()).unwrap_or(u32::MAX)
+    }
 }
