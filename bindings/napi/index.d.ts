@@ -100,6 +100,32 @@ export declare class HostSession {
   expire(now: number): number
 }
 
+/**
+ * A verification policy plus a bounded replay guard (the core's `Verifier`): verifies envelopes
+ * like `verifyMessage` and rejects a repeat inside the time window with `REPLAY_DETECTED`. A
+ * repeat is the same signer and nonce for a confide-v1 envelope with a nonce, the same signed
+ * digest otherwise. Keep one per process (or per trust domain); its memory is in this object.
+ */
+export declare class Verifier {
+  /**
+   * A verifier with `policy` (defaults as for `verifyMessage`) whose replay guard remembers at
+   * most `capacity` envelopes (default 100,000; when full, the oldest is forgotten first).
+   */
+  constructor(policy?: VerifyMessagePolicy, capacity?: number)
+  /**
+   * Verifies an envelope (JSON text) at `now` (Unix seconds) and records it: the same checks
+   * and result as `verifyMessage`, plus `REPLAY_DETECTED` for an envelope already accepted
+   * within the window. Rejected envelopes, and unsigned ones a lax policy accepts, are not
+   * recorded.
+   */
+  verify(envelope: string, now: number): Verified
+  /**
+   * The number of envelopes the replay guard remembers (expired ones are dropped as new ones
+   * arrive).
+   */
+  get remembered(): number
+}
+
 /** The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes). */
 export declare function addressFromPublicKey(publicKey: string): string
 
@@ -223,6 +249,25 @@ export interface InitMessageParams {
   id?: string
 }
 
+/** A wallet (or HSM, enclave…) that signs for `signMessage` instead of a secret key. */
+export interface MessageSigner {
+  /**
+   * The signer's address (`0x` + 40 hex digits, EIP-55 or single-case). The signature is
+   * recovered and checked against it: a mismatch is `INVALID_SIGNER`. Required for
+   * `'confide-v1'`, which binds the signer into the digest (`INVALID_KEY` without it); may be
+   * omitted only for `'lloom-v1'`, whose signer is then recovered from the signature.
+   */
+  address?: string
+  /**
+   * Called once, synchronously, with `this` = the signer object and the 32-byte digest to sign
+   * as is (already hashed: no EIP-191 prefix, no further hashing); returns the 65-byte
+   * signature `r ‖ s ‖ v` (v = 0, 1, 27 or 28). A throw (e.g. the user declined), a
+   * non-`Uint8Array` result (a Promise included) or a malformed signature is
+   * `INVALID_SIGNATURE`.
+   */
+  sign: (digest: Uint8Array) => Uint8Array
+}
+
 /** A decrypted prompt. */
 export interface OpenedMessage {
   /** The session the prompt belongs to. */
@@ -244,10 +289,13 @@ export declare function publicKeyFromSecret(secretKey: string): string
 
 /**
  * Signs `payload` (JSON text, signed byte for byte, or an object serialised with
- * `JSON.stringify`) with `secretKey` at `timestamp` (Unix seconds). Returns the envelope JSON
+ * `JSON.stringify`) at `timestamp` (Unix seconds) with `signer`: a secret key (64 hex digits,
+ * optionally `0x`-prefixed) or a `MessageSigner` (a wallet callback; its signature is checked
+ * against `signer.address`, `INVALID_SIGNER` on mismatch, and a failing callback is
+ * `INVALID_SIGNATURE`). Returns the envelope JSON
  * `{"payload","signer","signature","timestamp","nonce"?,"scheme"?}`.
  */
-export declare function signMessage(payload: string | Record<string, unknown>, secretKey: string, timestamp: number, opts?: SignMessageOptions): string
+export declare function signMessage(payload: string | Record<string, unknown>, signer: string | MessageSigner, timestamp: number, opts?: SignMessageOptions): string
 
 /** Options of `signMessage`. */
 export interface SignMessageOptions {

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.ClientSession = nativeBinding.ClientSession
 module.exports.HostSession = nativeBinding.HostSession
+module.exports.Verifier = nativeBinding.Verifier
 module.exports.addressFromPublicKey = nativeBinding.addressFromPublicKey
 module.exports.generateSecretKey = nativeBinding.generateSecretKey
 module.exports.publicKeyFromSecret = nativeBinding.publicKeyFromSecret

@@ -19,6 +19,8 @@ use crate::keys::secret_key_arg;
 use crate::signer::{JsSigner, SignerFunction};
 use crate::tasks::{self, CoreTask};
 
+// Declares the TypeScript interface only: `message_signer_arg` converts the argument by hand, to
+// check each field's type and to call `sign` with the object as `this`.
 /// A wallet (or HSM, enclave…) that signs for `signMessage` instead of a secret key.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct MessageSigner {
@@ -311,8 +313,9 @@ impl Verifier {
         #[napi(ts_arg_type = "string")] envelope: Unknown<'_>,
         #[napi(ts_arg_type = "number")] now: Unknown<'_>,
     ) -> Result<Verified> {
-        let envelope = RawSignedMessage::parse(&args::string(envelope, "envelope")?).into_js()?;
+        let envelope = args::string(envelope, "envelope")?;
         let now = args::seconds(now, "now")?;
+        let envelope = RawSignedMessage::parse(&envelope).into_js()?;
         let verified = self.inner.verify(&envelope, now).into_js()?;
         Ok(Verified::new(&verified, &envelope))
     }

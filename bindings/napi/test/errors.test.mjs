@@ -1,6 +1,12 @@
 // Every error the binding can surface reaches JavaScript as an Error with the core's `.code`.
 import test from 'node:test'
 import assert from 'node:assert/strict'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { native, now, connectedPair, throwsCode, rejectsCode, nobleSigner } from './helpers.mjs'
 
 const params = { sessionId: 'session-1', jobId: 1, chainId: 84532, modelName: 'demo', pricePerToken: 1 }
@@ -100,6 +106,59 @@ test('INVALID_SIGNATURE: signer that throws, wrong length, not bytes, garbage si
     p.signatureHex = Buffer.from(sig).toString('hex')
     p.recid = sig[64]
   }), now()), 'INVALID_SIGNATURE')
+})
+
+/**
+ * An EIP-191 `encrypted_session_init` for `hostPublicKey` whose session data is `sessionData`
+ * (JSON text) exactly, built in JS to the spec (E2EE.md): ephemeral key, x-only ECDH with the host
+ * key, HKDF-SHA256 (no salt, empty info), XChaCha20-Poly1305 with AAD "session_init", signature =
+ * personal_sign(sha256(ciphertext)) with v = 27/28 by `walletKey`.
+ */
+function craftInit(hostPublicKey, walletKey, sessionData) {
+  const ephemeral = secp256k1.utils.randomSecretKey()
+  const shared = secp256k1.getSharedSecret(ephemeral, hexToBytes(hostPublicKey), true).subarray(1)
+  const key = hkdf(sha256, shared, undefined, new Uint8Array(0), 32)
+  const nonce = randomBytes(24)
+  const aad = utf8ToBytes('session_init')
+  const ciphertext = xchacha20poly1305(key, nonce, aad).encrypt(utf8ToBytes(sessionData))
+  const message = sha256(ciphertext)
+  const digest = keccak_256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${message.length}`), message))
+  const signature = nobleSigner(walletKey)(digest)
+  signature[64] += 27
+  return JSON.stringify({
+    type: 'encrypted_session_init',
+    session_id: 'crafted',
+    job_id: 42,
+    chain_id: 84532,
+    payload: {
+      ephPubHex: bytesToHex(secp256k1.getPublicKey(ephemeral, true)),
+      ciphertextHex: bytesToHex(ciphertext),
+      signatureHex: bytesToHex(signature),
+      nonceHex: bytesToHex(nonce),
+      aadHex: bytesToHex(aad),
+    },
+  })
+}
+
+test('INVALID_SESSION_DATA: a validly signed init whose decrypted session data is malformed', async () => {
+  const host = new native.HostSession({ hostPrivateKey: native.generateSecretKey() })
+  const wallet = native.generateSecretKey()
+  const sessionKey = bytesToHex(randomBytes(32))
+  // Control: the same construction with well-formed data is accepted, so only the data differs.
+  const good = craftInit(host.publicKey, wallet, JSON.stringify({ sessionKey, jobId: '42', modelName: 'demo', pricePerToken: 2000 }))
+  const accepted = host.acceptInit(good, now())
+  assert.equal(accepted.clientAddress, native.addressFromPublicKey(native.publicKeyFromSecret(wallet)))
+  assert.equal(accepted.pricePerToken, 2000)
+  host.remove('crafted')
+
+  const bad = craftInit(host.publicKey, wallet, JSON.stringify({ sessionKey, jobId: '42', modelName: 'demo', pricePerToken: '2000' }))
+  const error = throwsCode(() => host.acceptInit(bad, now()), 'INVALID_SESSION_DATA')
+  assert.match(error.message, /pricePerToken/)
+  assert.ok(!error.message.includes(sessionKey), 'the message never carries the session key')
+  await rejectsCode(host.acceptInitAsync(bad, now()), 'INVALID_SESSION_DATA')
+  throwsCode(() => host.acceptInit(craftInit(host.publicKey, wallet, JSON.stringify({ jobId: '42' })), now()), 'INVALID_SESSION_DATA')
+  throwsCode(() => host.acceptInit(craftInit(host.publicKey, wallet, 'not json'), now()), 'INVALID_SESSION_DATA')
+  assert.equal(host.size, 0)
 })
 
 test('SESSION_KEY_NOT_FOUND: before init, unknown session, after close', () => {

@@ -3,6 +3,7 @@
 import {
   ClientSession,
   HostSession,
+  Verifier,
   addressFromPublicKey,
   generateSecretKey,
   publicKeyFromSecret,
@@ -11,7 +12,9 @@ import {
   verifyMessageAsync,
   type ClientEvent,
   type InitAccepted,
+  type MessageSigner,
   type Verified,
+  type VerifyMessagePolicy,
 } from '../index.js'
 
 const hostKey: string = generateSecretKey()
@@ -74,6 +77,28 @@ async function asyncCalls(): Promise<void> {
   void [ok, signer]
 }
 
+// signMessage with a wallet callback instead of a secret key; a Verifier with a replay guard.
+const walletSigner: MessageSigner = {
+  address,
+  sign: (digest: Uint8Array): Uint8Array => new Uint8Array(65).fill(digest[0] ?? 0),
+}
+const lloomSigner: MessageSigner = { sign: walletSigner.sign }
+const byWallet: string = signMessage('{"a":1}', walletSigner, now, { nonce: 2 })
+signMessage({ a: 1 }, lloomSigner, now, { scheme: 'lloom-v1' })
+signMessage({ a: 1 }, wallet, now)
+const policy: VerifyMessagePolicy = { maxAgeSecs: 60, maxFutureSkewSecs: 5, requireSignatures: true, requireBoundScheme: true }
+const verifier = new Verifier(policy, 10_000)
+new Verifier()
+new Verifier(undefined, 16)
+const checked: Verified = verifier.verify(byWallet, now)
+const remembered: number = verifier.remembered
+const warnings: string[] = checked.warnings
+const messageScheme: 'confide-v1' | 'lloom-v1' = checked.scheme
+// @ts-expect-error a MessageSigner needs `sign`
+signMessage('{}', { address }, now)
+// @ts-expect-error `remembered` is read-only
+verifier.remembered = 0
+
 try {
   client.open('{}')
 } catch (error) {
@@ -81,4 +106,4 @@ try {
   void code
 }
 
-void [address, scheme, prompt, asyncCalls, host.size, host.address]
+void [address, scheme, prompt, asyncCalls, host.size, host.address, remembered, warnings, messageScheme]
