@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Model name sent to the upstream and listed in /v1/info (with `--backend openai`).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub upstream_model: String,
+    /// How long the upstream may take to answer a request (status line) before the request fails.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub upstream_timeout: Duration,
     /// Generations that run at the same time (llama.cpp contexts).
     #[arg(long, default_value_t = 2)]
     pub parallel: usize,

@@ -99,6 +99,7 @@ fn upstream_model(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String
         model: args.upstream_model.clone(),
         context_length: args.ctx_size,
         max_tokens: args.max_tokens,
+        response_timeout: args.upstream_timeout,
     })
     .map_err(|err| err.to_string())?;
     info!(

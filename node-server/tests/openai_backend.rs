@@ -53,6 +53,8 @@ enum Behaviour {
     Endless,
     /// Answers HTTP 500.
     Fail,
+    /// Never answers.
+    Hang,
 }
 
 /// A request as the stand-in received it.
@@ -132,6 +134,7 @@ async fn respond(
             Full::new(Bytes::from(r#"{"error":{"message":"boom"}}"#)).boxed_unsync(),
         ),
         Behaviour::Reply => (StatusCode::OK, stream_body(pieces(&reply(chat)), None)),
+        Behaviour::Hang => std::future::pending().await,
         Behaviour::Endless => {
             let (tx, rx) = mpsc::channel(1);
             tokio::spawn(async move {
@@ -237,11 +240,17 @@ fn pieces(stream: &str) -> Vec<Bytes> {
 
 /// A host whose only model is served by the upstream at `base_url`.
 async fn host(base_url: &str) -> TestServer {
+    host_with_timeout(base_url, std::time::Duration::from_secs(60)).await
+}
+
+/// [`host`] with the upstream's response timeout.
+async fn host_with_timeout(base_url: &str, response_timeout: std::time::Duration) -> TestServer {
     let upstream = OpenAiUpstream::new(UpstreamConfig {
         base_url: base_url.to_owned(),
         model: MODEL.to_owned(),
         context_length: 4096,
         max_tokens: MAX_TOKENS,
+        response_timeout,
     })
     .unwrap();
     let model = ServedModel::new(Backend::OpenAi(Arc::new(upstream)));
@@ -412,6 +421,22 @@ async fn an_unreachable_upstream_is_inference_failed_and_the_connection_stays() 
         EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x34), "s").await;
     expect_inference_failed(&mut client, "first").await;
     expect_inference_failed(&mut client, "second").await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_that_never_answers_times_out_as_inference_failed() {
+    let stand_in = StandIn::start(vec![Behaviour::Hang, Behaviour::Reply]).await;
+    let server = host_with_timeout(&stand_in.url, std::time::Duration::from_millis(300)).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x35), "s").await;
+    expect_inference_failed(&mut client, "stuck").await;
+    let address = client.wallet.address();
+    client
+        .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
+        .await;
+    let (text, _, _) = check_upstream_response(&client.read_response().await, &address);
+    assert_eq!(text, DELTAS.concat());
     server.shutdown().await;
 }
 

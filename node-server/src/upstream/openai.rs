@@ -1,6 +1,8 @@
 //! [`OpenAiUpstream`]: generations streamed from an OpenAI-compatible server over plain HTTP/1.1,
 //! one connection per generation.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -31,6 +33,10 @@ pub struct UpstreamConfig {
     pub base_url: String,
     /// The model name sent in every request and listed in `/v1/info`.
     pub model: String,
+    /// How long the upstream may take to accept the request and answer with its status line; past
+    /// it the generation fails with `INFERENCE_FAILED` (a hung upstream never holds a request
+    /// forever). Streaming after that is bounded by the client, which can cancel.
+    pub response_timeout: Duration,
     /// The context length listed in `/v1/info` (the upstream enforces its own).
     pub context_length: u32,
     /// Upper bound on every request's `max_tokens`.
@@ -47,6 +53,7 @@ pub struct OpenAiUpstream {
     base_path: String,
     info: ModelInfo,
     max_tokens: u32,
+    response_timeout: Duration,
 }
 
 impl OpenAiUpstream {
@@ -90,6 +97,7 @@ impl OpenAiUpstream {
                 context_length: config.context_length,
             },
             max_tokens: config.max_tokens,
+            response_timeout: config.response_timeout,
         })
     }
 
@@ -120,7 +128,18 @@ impl OpenAiUpstream {
         let (endpoint, body) = self.request_body(&request);
         let tally = StreamTally::new(endpoint);
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
-        let Some(opened) = cancel.run_until_cancelled(self.open(endpoint, &body)).await else {
+        let timeout = self.response_timeout;
+        let bounded = async {
+            tokio::time::timeout(timeout, self.open(endpoint, &body))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(upstream_error(format!(
+                        "the upstream did not answer within {} ms",
+                        timeout.as_millis()
+                    )))
+                })
+        };
+        let Some(opened) = cancel.run_until_cancelled(bounded).await else {
             events
                 .try_send(tally.done(FinishReason::Cancelled))
                 .expect("a new channel has room for one event");
@@ -297,6 +316,7 @@ mod tests {
             model: "m".into(),
             context_length: 4096,
             max_tokens: 100,
+            response_timeout: Duration::from_secs(60),
         })
     }
 
