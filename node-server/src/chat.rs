@@ -182,9 +182,8 @@ impl ChatSession {
     ) -> Result<(), String> {
         let frame = match self {
             Self::Encrypted(client) => {
-                let request =
-                    PromptRequest::from_object(request.as_object().cloned().unwrap_or_default())
-                        .map_err(|err| err.to_string())?;
+                let request = PromptRequest::parse(request.to_string().as_bytes())
+                    .map_err(|err| err.to_string())?;
                 client
                     .seal_prompt(&mut rand::rng(), id, request.to_json().as_bytes())
                     .map_err(|err| err.to_string())?

@@ -92,6 +92,9 @@ pub struct ServeArgs {
     /// Refuse plaintext sessions.
     #[arg(long)]
     pub require_encryption: bool,
+    /// Refuse prompts that do not carry a `signed_request` (SignedMessage<LlmRequest>).
+    #[arg(long)]
+    pub require_signed_requests: bool,
     /// Only these client addresses may open encrypted sessions (repeatable; default: anyone).
     #[arg(long = "allow-client", value_name = "0xADDR", value_parser = parse_address)]
     pub allow_clients: Vec<Address>,

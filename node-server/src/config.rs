@@ -58,6 +58,8 @@ pub struct Policy {
     pub allow_clients: Vec<Address>,
     /// Chain ids advertised in `/v1/info`.
     pub chain_ids: Vec<u64>,
+    /// Refuse prompts without a `signed_request`.
+    pub require_signed_requests: bool,
 }
 
 impl Policy {
@@ -95,6 +97,7 @@ impl From<&ServeArgs> for ServerConfig {
                 require_encryption: args.require_encryption,
                 allow_clients: args.allow_clients.clone(),
                 chain_ids: args.chain_ids.clone(),
+                require_signed_requests: args.require_signed_requests,
             },
         }
     }

@@ -4,9 +4,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::e2ee::wire::describe;
 use crate::error::{Error, Result};
+use crate::signed::RawSignedMessage;
 
 /// One chat message (`role` is `system`, `user` or `assistant`).
 #[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
@@ -18,7 +21,7 @@ pub struct ChatMessage {
 }
 
 /// What the client asks the model (E2EE.md §2). Plaintext: zeroized on drop, hidden from `Debug`.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Default, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct PromptRequest {
     /// A raw completion prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +47,11 @@ pub struct PromptRequest {
     /// Whether to stream (the host always streams; kept for compatibility).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// A `SignedMessage<LlmRequest>` the client signed (SIGNED_MESSAGES.md "Integration"); its bytes
+    /// are kept exactly as received so the signature can be checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[zeroize(skip)]
+    pub signed_request: Option<RawSignedMessage>,
 }
 
 impl PromptRequest {
@@ -54,26 +62,38 @@ impl PromptRequest {
         request
     }
 
-    /// Parses a decrypted prompt: a JSON object with `prompt` or `messages`, a JSON string, or any
-    /// any other text (the prompt itself). Bad UTF-8 and malformed objects are `INVALID_MESSAGE`.
+    /// Parses a decrypted prompt: a JSON object with `prompt` or `messages` (at top level or under
+    /// `request`; other fields such as a frame's `type` are ignored), a JSON string, or any other text
+    /// (the prompt itself). The object is read straight from the text, so an embedded
+    /// `signed_request` keeps its exact bytes. Bad UTF-8 and malformed objects are `INVALID_MESSAGE`.
     pub fn parse(plaintext: &[u8]) -> Result<Self> {
         let text = std::str::from_utf8(plaintext)
             .map_err(|_| Error::invalid_message("prompt is not valid UTF-8"))?;
+        if text.trim_start().starts_with('{') {
+            return Self::parse_object(text);
+        }
         match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(object)) => Self::from_object(object),
             Ok(Value::String(prompt)) => Ok(Self::from_text(prompt)),
             // Numbers, arrays and non-JSON text are the prompt itself.
             Ok(_) | Err(_) => Ok(Self::from_text(text)),
         }
     }
 
-    /// Builds a request from a JSON object (`prompt` fields at top level or under `request`).
-    pub fn from_object(mut object: serde_json::Map<String, Value>) -> Result<Self> {
-        if let Some(Value::Object(inner)) = object.remove("request") {
-            object = inner;
+    fn parse_object(text: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Nested<'a> {
+            #[serde(borrow, default)]
+            request: Option<&'a RawValue>,
         }
-        let request: Self = serde_json::from_value(Value::Object(object))
-            .map_err(|err| Error::invalid_message(crate::e2ee::wire::describe(&err)))?;
+        let invalid = |err: serde_json::Error| Error::invalid_message(describe(&err));
+        let nested: Nested<'_> = match serde_json::from_str(text) {
+            Ok(nested) => nested,
+            // Text that merely starts with a brace is still a prompt.
+            Err(err) if err.is_syntax() || err.is_eof() => return Ok(Self::from_text(text)),
+            Err(err) => return Err(invalid(err)),
+        };
+        let body = nested.request.map_or(text, RawValue::get);
+        let request: Self = serde_json::from_str(body).map_err(invalid)?;
         if request.prompt.is_none() && request.messages.is_none() {
             return Err(Error::invalid_message(
                 "prompt request needs `prompt` or `messages`",
@@ -98,6 +118,7 @@ impl fmt::Debug for PromptRequest {
             .field("temperature", &self.temperature)
             .field("top_p", &self.top_p)
             .field("seed", &self.seed)
+            .field("signed_request", &self.signed_request.is_some())
             .finish()
     }
 }
@@ -150,5 +171,45 @@ mod tests {
             assert_eq!(err.code(), crate::ErrorCode::InvalidMessage, "{bad:?}");
         }
         assert!(!format!("{:?}", PromptRequest::from_text("secret")).contains("secret"));
+    }
+
+    #[test]
+    fn signed_requests_keep_their_bytes_through_parse_and_to_json() {
+        use crate::crypto::SecretKey;
+        use crate::signed::{MessageScheme, SignOptions, SignedMessage, VerifyPolicy};
+        let key = SecretKey::from_bytes(&[7; 32]).unwrap();
+        let payload =
+            serde_json::json!({"model": "m", "prompt": "signed text", "zeta": 1, "alpha": 2});
+        let options = SignOptions {
+            timestamp: 100,
+            nonce: Some(1),
+            scheme: MessageScheme::ConfideV1,
+        };
+        let envelope = SignedMessage::sign(payload, &key, options)
+            .unwrap()
+            .to_json();
+        for text in [
+            format!(r#"{{"prompt":"outer","signed_request":{envelope}}}"#),
+            format!(
+                r#"{{"type":"prompt","id":"m","request":{{"prompt":"outer","signed_request":{envelope}}}}}"#
+            ),
+        ] {
+            let request = PromptRequest::parse(text.as_bytes()).unwrap();
+            let signed = request.signed_request.as_ref().unwrap();
+            assert_eq!(
+                signed.verify(&VerifyPolicy::default(), 100).unwrap().signer,
+                Some(key.address())
+            );
+            let again = PromptRequest::parse(request.to_json().as_bytes()).unwrap();
+            let resigned = again.signed_request.as_ref().unwrap();
+            assert!(resigned.verify(&VerifyPolicy::default(), 100).is_ok());
+        }
+        assert_eq!(
+            PromptRequest::parse(b"{not json")
+                .unwrap()
+                .prompt
+                .as_deref(),
+            Some("{not json")
+        );
     }
 }

@@ -6,6 +6,7 @@ mod connection;
 mod generation;
 mod http;
 mod rate;
+mod signed_request;
 mod socket;
 mod state;
 
@@ -22,6 +23,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 pub use connection::{MAX_AUTH_FAILURES, unix_now};
+pub use signed_request::SignedRequests;
 pub use state::{AppState, ServedModel};
 
 /// How long a client may take to send its HTTP request head.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use confide_core::crypto::SecretKey;
+use confide_core::signed::{Verifier, VerifyPolicy};
 use confide_core::{Error, ErrorCode};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,7 @@ use crate::backend::Backend;
 use crate::config::ServerConfig;
 use crate::inference::ModelInfo;
 use crate::metrics::Metrics;
+use crate::server::signed_request::SignedRequests;
 
 /// One model the host serves.
 pub struct ServedModel {
@@ -46,6 +48,8 @@ pub struct AppState {
     pub sessions: AtomicUsize,
     /// Open (or opening) WebSocket connections.
     connections: AtomicUsize,
+    /// Signed-request policy and the host-wide replay memory for signed requests.
+    pub signed_requests: SignedRequests,
     /// Cancelled when shutdown starts: connections stop taking new work and drain.
     pub draining: CancellationToken,
     /// Cancelled when the shutdown grace period is over: running generations stop.
@@ -59,10 +63,15 @@ impl AppState {
         host_key: Option<SecretKey>,
         models: Vec<ServedModel>,
     ) -> Self {
+        let signed_requests = SignedRequests::new(
+            config.policy.require_signed_requests,
+            Verifier::new(VerifyPolicy::default()),
+        );
         Self {
             config,
             host_key,
             models,
+            signed_requests,
             metrics: Metrics::new(),
             sessions: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),

@@ -268,13 +268,15 @@ impl EncryptedClient {
 
     /// Sends `request` (JSON) as prompt `id`.
     pub async fn send_prompt(&mut self, id: &str, request: &Value) {
+        self.send_prompt_text(id, &request.to_string()).await;
+    }
+
+    /// Sends `text` exactly as given (e.g. JSON whose embedded signed bytes must not be
+    /// re-serialised) as prompt `id`.
+    pub async fn send_prompt_text(&mut self, id: &str, text: &str) {
         let frame = self
             .session
-            .seal_prompt(
-                &mut rand::rng(),
-                &WireId::from(id),
-                request.to_string().as_bytes(),
-            )
+            .seal_prompt(&mut rand::rng(), &WireId::from(id), text.as_bytes())
             .unwrap();
         self.client.send(frame).await;
     }

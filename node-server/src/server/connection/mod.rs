@@ -125,7 +125,7 @@ impl Connection {
             ClientFrame::EncryptedSessionInit(init) => self.encrypted_init(init),
             ClientFrame::EncryptedMessage(message) => self.encrypted_message(message),
             ClientFrame::SessionInit(init) => self.plaintext_init(init),
-            ClientFrame::Prompt(prompt) => self.plaintext_prompt(prompt),
+            ClientFrame::Prompt(prompt) => self.plaintext_prompt(prompt, text),
             ClientFrame::StreamCancel(cancel) => {
                 if let Some(generation) = self.generations.get(&(cancel.session_id, cancel.id)) {
                     generation.cancel.cancel();

@@ -22,17 +22,27 @@ impl Connection {
         &mut self,
         message: EncryptedMessageFrame,
     ) -> Result<Vec<Outgoing>> {
-        let session = self.store.session_mut(&message.session_id, unix_now())?;
+        let now = unix_now();
+        let session = self.store.session_mut(&message.session_id, now)?;
         let prompt = session.open_message(message.payload.as_ref())?;
-        let model = prompt
-            .model
-            .clone()
-            .or_else(|| session.model_name().map(str::to_owned));
+        let client = session.client_address();
+        let session_model = session.model_name().map(str::to_owned);
         self.auth_failures = 0;
+        let prompt =
+            self.state
+                .signed_requests
+                .authorize(prompt, Some(client), self.host_address(), now)?;
+        let model = prompt.model.clone().or(session_model);
         self.start_generation((message.session_id, message.id), &prompt, true, model)
     }
 
-    pub(super) fn plaintext_prompt(&mut self, prompt: PlainPromptFrame) -> Result<Vec<Outgoing>> {
+    /// A plaintext prompt; `text` is the frame as received (the request is read from it directly so
+    /// a `signed_request` keeps its bytes).
+    pub(super) fn plaintext_prompt(
+        &mut self,
+        prompt: PlainPromptFrame,
+        text: &str,
+    ) -> Result<Vec<Outgoing>> {
         if self.store.contains(&prompt.session_id) {
             return Err(Error::new(
                 ErrorCode::EncryptionRequired,
@@ -46,9 +56,17 @@ impl Connection {
                 "no session with this id; send session_init first",
             ));
         }
-        let request = PromptRequest::from_object(prompt.request)?;
+        let request = PromptRequest::parse(text.as_bytes())?;
+        let request =
+            self.state
+                .signed_requests
+                .authorize(request, None, self.host_address(), unix_now())?;
         let model = request.model.clone();
         self.start_generation((prompt.session_id, prompt.id), &request, false, model)
+    }
+
+    fn host_address(&self) -> Option<confide_core::crypto::Address> {
+        self.state.host_key.as_ref().map(|key| key.address())
     }
 
     pub(super) fn start_generation(
