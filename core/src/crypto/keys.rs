@@ -16,6 +16,7 @@ use crate::hex;
 pub struct SecretKey {
     signing: k256::ecdsa::SigningKey,
     public: PublicKey,
+    address: Address,
 }
 
 impl SecretKey {
@@ -58,9 +59,9 @@ impl SecretKey {
         &self.public
     }
 
-    /// The Ethereum address of the matching public key.
+    /// The Ethereum address of the matching public key (computed once, at construction).
     pub fn address(&self) -> Address {
-        self.public.address()
+        self.address
     }
 
     pub(crate) fn signing_key(&self) -> &k256::ecdsa::SigningKey {
@@ -69,7 +70,12 @@ impl SecretKey {
 
     fn from_signing(signing: k256::ecdsa::SigningKey) -> Self {
         let public = PublicKey::from_inner(k256::PublicKey::from(signing.verifying_key()));
-        Self { signing, public }
+        let address = public.address();
+        Self {
+            signing,
+            public,
+            address,
+        }
     }
 }
 

@@ -121,6 +121,10 @@ impl Signer for SecretKey {
     fn public_key(&self) -> Option<PublicKey> {
         Some(*SecretKey::public_key(self))
     }
+
+    fn address(&self) -> Option<Address> {
+        Some(SecretKey::address(self))
+    }
 }
 
 #[cfg(test)]
