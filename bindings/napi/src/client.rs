@@ -57,7 +57,7 @@ pub struct InitMessageParams {
 /// Who signs the session init.
 enum SessionSigner {
     /// A copy of the wallet key (zeroized on drop).
-    Key(SecretKey),
+    Key(Box<SecretKey>),
     /// A JS callback.
     Callback(FunctionRef<Uint8Array, Unknown<'static>>),
 }
@@ -85,7 +85,7 @@ impl ClientSession {
             })?,
         };
         let signer = match (opts.wallet_private_key.map(Zeroizing::new), opts.signer) {
-            (Some(key), _) => SessionSigner::Key(parse_secret_key(key)?),
+            (Some(key), _) => SessionSigner::Key(Box::new(parse_secret_key(key)?)),
             (None, Some(callback)) => SessionSigner::Callback(callback),
             (None, None) => {
                 return Err(invalid_argument(
@@ -112,7 +112,7 @@ impl ClientSession {
         let params = init_params(params)?;
         let mut session = self.lock()?;
         let frame = match self.signer()? {
-            SessionSigner::Key(key) => session.init_message(key, &mut os_rng(), &params),
+            SessionSigner::Key(key) => session.init_message(&**key, &mut os_rng(), &params),
             SessionSigner::Callback(callback) => {
                 let signer = JsSigner::new(callback.borrow_back(env).map_err(internal)?);
                 session.init_message(&signer as &dyn Signer, &mut os_rng(), &params)
@@ -140,7 +140,9 @@ impl ClientSession {
         let session = Arc::clone(&self.session);
         Ok(tasks::spawn(move || {
             let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
-            session.init_message(&key, &mut os_rng(), &params).into_js()
+            session
+                .init_message(&*key, &mut os_rng(), &params)
+                .into_js()
         }))
     }
 
