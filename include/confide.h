@@ -13,7 +13,7 @@
  *    confide_buffer_free for ConfideBuffer. All of them accept NULL. Strings and buffers are zeroed
  *    before they are freed.
  *  - Inputs: NUL-terminated UTF-8 strings, or (const uint8_t *, size_t) byte ranges. A NULL where a
- *    value is required, invalid UTF-8 or a bad length is an error (CONFIDE_ERROR_CODE_INVALID_MESSAGE
+ *    value is required, invalid UTF-8 or a bad length is an error (CONFIDE_ERROR_CODE_INVALID_ARGUMENT
  *    naming the argument), never a crash. Inputs are borrowed for the duration of the call only.
  *  - Time is always a parameter (`now`, Unix seconds); randomness comes from the OS.
  *  - No panic crosses this boundary: an internal failure is CONFIDE_ERROR_CODE_INTERNAL.
