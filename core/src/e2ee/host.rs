@@ -257,20 +257,6 @@ impl HostSession {
         .to_json()
     }
 
-    /// Approximate heap and inline bytes this session occupies (for the memory target).
-    pub fn memory_bytes(&self) -> usize {
-        let text = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
-        let id = match &self.session_id {
-            WireId::Text(s) => s.capacity(),
-            WireId::Number(_) => 0,
-        };
-        std::mem::size_of::<Self>()
-            + id
-            + text(&self.job_id)
-            + text(&self.model_name)
-            + self.nonces.heap_bytes()
-    }
-
     fn seal_payload(
         &self,
         rng: &mut (impl CryptoRng + ?Sized),

@@ -79,11 +79,6 @@ impl NonceRegistry {
     pub fn record(&mut self, nonce: &Nonce) {
         self.seen.insert(fingerprint(nonce));
     }
-
-    /// Bytes of heap this registry holds (for memory accounting).
-    pub fn heap_bytes(&self) -> usize {
-        self.seen.capacity() * (std::mem::size_of::<u64>() + 1)
-    }
 }
 
 fn fingerprint(nonce: &Nonce) -> u64 {

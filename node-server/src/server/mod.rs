@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-pub use connection::{MAX_AUTH_FAILURES, unix_now};
+pub use connection::unix_now;
 pub use signed_request::SignedRequests;
 pub use state::{AppState, ServedModel};
 
