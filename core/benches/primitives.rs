@@ -8,12 +8,14 @@
 //!
 //! Groups and their anchors (k256 0.13 / libsecp256k1, measured 2026-11-21 on this machine kind):
 //! - `secp256k1_ecdh_x_incl_parse`: parse a 33-byte key + x-only ECDH (107 µs / 75 µs);
-//! - `secp256k1_recover_prehash`: parse `r ‖ s ‖ v` + recover (314 µs / 60 µs);
+//! - `secp256k1_recover_prehash`: parse `r ‖ s ‖ v` + recover (314 µs / 60 µs): ours is one
+//!   double-scalar multiplication, `raw_k256` is k256's `VerifyingKey::recover_from_prehash`;
 //! - `secp256k1_sign_recoverable`: RFC 6979 recoverable prehash signature (71 µs / 44 µs);
 //! - `host_session_init`: the host side of `encrypted_session_init` — parse the ephemeral key, ECDH x,
 //!   HKDF-SHA256, XChaCha20-Poly1305 open of 216 bytes, sha256, EIP-191 hash, recover, keccak address
-//!   (449 µs / 142 µs; target ≤ 200 µs). The raw composites use the chosen curve library for ECDH and
-//!   recovery and the same hkdf / chacha20poly1305 / sha2 / sha3 crates for the rest;
+//!   (449 µs / 142 µs; target: within 1.2× of libsecp256k1 in the same run). The raw composites
+//!   use the chosen curve library for ECDH and recovery and the same hkdf / chacha20poly1305 / sha2
+//!   / sha3 crates for the rest;
 //! - `hkdf_sha256_32B` (0.72 µs), `xchacha20poly1305_seal` / `_open` at 64 B, 1 KiB, 64 KiB, 1 MiB
 //!   (2.1 µs and 2.8 µs sealed, 1.11 GB/s at 1 MiB; target ≤ 1.5 µs at 64 B on the allocation-free
 //!   `confide_core_in_place` path, ≥ 1 GB/s at 1 MiB).

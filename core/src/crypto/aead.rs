@@ -5,7 +5,7 @@ use std::fmt;
 use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305};
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -17,37 +17,58 @@ pub const TAG_LEN: usize = 16;
 /// A 24-byte XChaCha20 nonce.
 pub type Nonce = [u8; NONCE_LEN];
 
-/// A 32-byte symmetric key (session key or derived key). Zeroized on drop; `Debug` hides it.
+/// A 32-byte symmetric key (session key or derived key) with its XChaCha20-Poly1305 cipher, built
+/// once. Both live in one heap allocation, so moving the key never copies key bytes, and both are
+/// zeroized on drop; `Debug` hides them.
 #[derive(Clone)]
-pub struct SymmetricKey(Zeroizing<[u8; 32]>);
+pub struct SymmetricKey(Box<KeyState>);
+
+#[derive(Clone)]
+struct KeyState {
+    bytes: Zeroizing<[u8; 32]>,
+    /// Holds its own copy of the key and wipes it on drop (`ZeroizeOnDrop`).
+    cipher: XChaCha20Poly1305,
+}
 
 impl SymmetricKey {
-    /// Wraps 32 key bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(Zeroizing::new(bytes))
+    /// Wraps 32 key bytes (and wipes this function's copy of them).
+    pub fn from_bytes(mut bytes: [u8; 32]) -> Self {
+        let key = Self::fill_with(|key| *key = bytes);
+        bytes.zeroize();
+        key
     }
 
     /// Parses a 32-byte slice; other lengths are `INVALID_KEY`.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
-        let array: [u8; 32] = bytes.try_into().map_err(|_| {
-            Error::invalid_key(format_args!(
+        if bytes.len() != 32 {
+            return Err(Error::invalid_key(format_args!(
                 "symmetric key must be 32 bytes, got {}",
                 bytes.len()
-            ))
-        })?;
-        Ok(Self::from_bytes(array))
+            )));
+        }
+        Ok(Self::fill_with(|key| key.copy_from_slice(bytes)))
     }
 
     /// A fresh random key.
     pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
-        let mut key = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(key.as_mut_slice());
-        Self(key)
+        Self::fill_with(|key| rng.fill_bytes(key))
+    }
+
+    /// A key whose bytes `fill` writes straight into their final (heap) place instead of a copy
+    /// being moved there; the cipher is then built from them.
+    pub(crate) fn fill_with(fill: impl FnOnce(&mut [u8; 32])) -> Self {
+        let mut state = Box::new(KeyState {
+            bytes: Zeroizing::new([0u8; 32]),
+            cipher: XChaCha20Poly1305::new(&[0u8; 32].into()),
+        });
+        fill(&mut state.bytes);
+        state.cipher = XChaCha20Poly1305::new((&*state.bytes).into());
+        Self(state)
     }
 
     /// The key bytes (for putting a session key inside the encrypted session data).
     pub fn expose_secret(&self) -> &[u8; 32] {
-        &self.0
+        &self.0.bytes
     }
 
     /// Encrypts `plaintext`, returning `ciphertext ‖ tag`. A nonce that is not 24 bytes is
@@ -63,7 +84,8 @@ impl SymmetricKey {
     /// Encrypts `buffer` in place and appends the tag (no allocation when `buffer` has 16 bytes spare).
     pub fn seal_in_place(&self, nonce: &Nonce, aad: &[u8], buffer: &mut Vec<u8>) {
         let tag = self
-            .cipher()
+            .0
+            .cipher
             .encrypt_inout_detached(nonce.into(), aad, buffer.as_mut_slice().into())
             .expect("XChaCha20-Poly1305 accepts messages up to 256 GiB");
         buffer.extend_from_slice(&tag);
@@ -87,16 +109,12 @@ impl SymmetricKey {
             .ok_or_else(Error::decryption_failed)?;
         let (body, tag) = buffer.split_at_mut(body_len);
         let tag: [u8; TAG_LEN] = (&*tag).try_into().expect("split at TAG_LEN");
-        self.cipher()
+        self.0
+            .cipher
             .decrypt_inout_detached(nonce.into(), aad, body.into(), (&tag).into())
             .map_err(|_| Error::decryption_failed())?;
         buffer.truncate(body_len);
         Ok(())
-    }
-
-    fn cipher(&self) -> XChaCha20Poly1305 {
-        let key: &[u8; 32] = &self.0;
-        XChaCha20Poly1305::new(key.into())
     }
 }
 
@@ -150,6 +168,78 @@ mod tests {
                 ErrorCode::DecryptionFailed
             );
         }
+    }
+
+    #[test]
+    fn the_kept_cipher_interoperates_with_one_shot_ciphers() {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let key = SymmetricKey::from_bytes([0x42; 32]);
+        let one_shot = || XChaCha20Poly1305::new(key.expose_secret().into());
+        for (i, plaintext) in [&b""[..], b"token", &[0xab; 1000]].into_iter().enumerate() {
+            let nonce = [i as u8; NONCE_LEN];
+            let payload = |msg| Payload { msg, aad: b"aad" };
+            let sealed = key.seal(&nonce, b"aad", plaintext).unwrap();
+            let expected = one_shot()
+                .encrypt(&nonce.into(), payload(plaintext))
+                .unwrap();
+            assert_eq!(sealed, expected);
+            let opened = one_shot().decrypt(&nonce.into(), payload(&sealed)).unwrap();
+            assert_eq!(opened, plaintext);
+            assert_eq!(
+                key.open(&nonce, b"aad", &expected).unwrap().as_slice(),
+                plaintext
+            );
+        }
+    }
+
+    #[test]
+    fn a_clone_outlives_its_original() {
+        let key = SymmetricKey::from_bytes([7u8; 32]);
+        let sealed = key.seal(&[1u8; 24], b"", b"hello").unwrap();
+        let clone = key.clone();
+        drop(key);
+        assert_eq!(clone.expose_secret(), &[7u8; 32]);
+        assert_eq!(clone.seal(&[1u8; 24], b"", b"hello").unwrap(), sealed);
+        assert_eq!(
+            clone.open(&[1u8; 24], b"", &sealed).unwrap().as_slice(),
+            b"hello"
+        );
+    }
+
+    #[test]
+    fn every_constructor_gives_the_same_key() {
+        let bytes = [9u8; 32];
+        let from_slice = SymmetricKey::from_slice(&bytes).unwrap();
+        let filled = SymmetricKey::fill_with(|key| *key = bytes);
+        let sealed = SymmetricKey::from_bytes(bytes)
+            .seal(&[0; 24], b"", b"x")
+            .unwrap();
+        for key in [from_slice, filled] {
+            assert_eq!(key.expose_secret(), &bytes);
+            assert_eq!(key.seal(&[0; 24], b"", b"x").unwrap(), sealed);
+        }
+        let err = SymmetricKey::from_slice(&[9u8; 31]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let shown = format!("{:?}", SymmetricKey::from_bytes([0xab; 32]));
+        assert_eq!(shown, "SymmetricKey(<redacted>)");
+    }
+
+    /// Compiles only while the `zeroize` features this crate turns on are in effect.
+    #[test]
+    fn cipher_and_hash_states_zeroize_on_drop() {
+        use sha2::digest::block_api::CoreProxy;
+        use zeroize::ZeroizeOnDrop;
+        fn zeroized_on_drop<T: ZeroizeOnDrop>() {}
+        zeroized_on_drop::<XChaCha20Poly1305>();
+        // HMAC-SHA256 (inside HKDF) keeps two SHA-256 cores keyed with the secret.
+        zeroized_on_drop::<sha2::Sha256>();
+        zeroized_on_drop::<<sha2::Sha256 as CoreProxy>::Core>();
+        // Exported only with `cipher/zeroize`, which wipes the XChaCha20 keystream buffer.
+        use cipher::zeroize as _;
     }
 
     #[test]

@@ -51,12 +51,11 @@ pub fn derive_session_key(
     salt: Option<&[u8]>,
     info: &[u8],
 ) -> SymmetricKey {
-    let shared_x = ecdh_shared_x(secret, public);
-    let mut key = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(salt, shared_x.as_slice())
-        .expand(info, key.as_mut_slice())
-        .expect("32 bytes is a valid HKDF-SHA256 length");
-    SymmetricKey::from_bytes(*key)
+    let hkdf = Hkdf::<Sha256>::new(salt, ecdh_shared_x(secret, public).as_slice());
+    SymmetricKey::fill_with(|key| {
+        hkdf.expand(info, key)
+            .expect("32 bytes is a valid HKDF-SHA256 length")
+    })
 }
 
 #[cfg(test)]
@@ -71,6 +70,18 @@ mod tests {
             *ecdh_shared_x(&a, b.public_key()),
             *ecdh_shared_x(&b, a.public_key())
         );
+    }
+
+    #[test]
+    fn session_key_is_hkdf_of_the_shared_x() {
+        let a = SecretKey::from_hex(&"33".repeat(32)).unwrap();
+        let b = SecretKey::from_hex(&"11".repeat(32)).unwrap();
+        let shared_x = ecdh_shared_x(&a, b.public_key());
+        for (salt, info) in [(None, &b""[..]), (Some(&b"salt"[..]), &b"info"[..])] {
+            let key = derive_session_key(&a, b.public_key(), salt, info);
+            let expected = hkdf_sha256(shared_x.as_slice(), salt, info, 32).unwrap();
+            assert_eq!(key.expose_secret().as_slice(), expected.as_slice());
+        }
     }
 
     #[test]

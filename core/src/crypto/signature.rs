@@ -2,7 +2,11 @@
 
 use std::fmt;
 
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+use k256::ecdsa::{RecoveryId, Signature};
+use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
+use k256::elliptic_curve::point::DecompressPoint;
+use k256::elliptic_curve::subtle::Choice;
+use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 
 use super::ethereum::Address;
 use super::keys::{PublicKey, SecretKey};
@@ -64,11 +68,36 @@ impl RecoverableSignature {
         }
     }
 
-    /// Recovers the public key that produced this signature over `digest`.
+    /// Recovers the public key that produced this signature over `digest`, with one double-scalar
+    /// multiplication as libsecp256k1 does: `Q = (−z·r⁻¹)·G + (s·r⁻¹)·R`, where `R` is the curve
+    /// point with x = r and the recovery id's y parity, and z is `digest` reduced mod n (exactly
+    /// k256's ECDSA `bits2field`). Every input is public, so the arithmetic runs in variable time.
+    /// An `r` that is no curve point's x, or a result at infinity, is `INVALID_SIGNATURE`.
     pub fn recover(&self, digest: &[u8; 32]) -> Result<PublicKey> {
-        VerifyingKey::recover_from_prehash(digest, &self.signature, self.recovery_id)
-            .map(|key| PublicKey::from_inner(key.into()))
-            .map_err(|_| Error::invalid_signature("no public key recovers from this signature"))
+        let signing_point = self.signing_point()?;
+        let (r, s) = self.signature.split_scalars();
+        let r_inv = r.invert_vartime();
+        let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
+        let key = ProjectivePoint::lincomb_vartime(&[
+            (ProjectivePoint::GENERATOR, -(*r_inv * z)),
+            (signing_point, *r_inv * *s),
+        ]);
+        k256::PublicKey::from_affine(key.to_affine())
+            .map(PublicKey::from_inner)
+            .map_err(|_| unrecoverable())
+    }
+
+    /// `R`, the signer's nonce point k·G: x = r (an x ≥ n would need the x-reduced recovery ids 2
+    /// and 3, which `v` cannot express) and y of the recovery id's parity.
+    fn signing_point(&self) -> Result<ProjectivePoint> {
+        if self.recovery_id.is_x_reduced() {
+            return Err(unrecoverable());
+        }
+        let y_is_odd = Choice::from(u8::from(self.recovery_id.is_y_odd()));
+        AffinePoint::decompress(&self.signature.r().to_bytes(), y_is_odd)
+            .into_option()
+            .map(ProjectivePoint::from)
+            .ok_or_else(unrecoverable)
     }
 
     /// The recovery id (0 or 1).
@@ -93,6 +122,10 @@ impl fmt::Debug for RecoverableSignature {
             crate::hex::encode(&self.to_bytes(VByte::Raw))
         )
     }
+}
+
+fn unrecoverable() -> Error {
+    Error::invalid_signature("no public key recovers from this signature")
 }
 
 /// Something that signs 32-byte prehashes: a [`SecretKey`], or a wallet, HSM or callback in a binding.
@@ -144,6 +177,60 @@ mod tests {
             let parsed = RecoverableSignature::from_bytes(&sig.to_bytes(v)).unwrap();
             assert_eq!(parsed, sig);
         }
+    }
+
+    /// `r ‖ s ‖ v` from a 32-byte r, s = 1 and v.
+    fn signature_with_r(r: &[u8], v: u8) -> RecoverableSignature {
+        let mut bytes = [0u8; 65];
+        bytes[..32].copy_from_slice(r);
+        bytes[63] = 1;
+        bytes[64] = v;
+        RecoverableSignature::from_bytes(&bytes).unwrap()
+    }
+
+    fn assert_unrecoverable(signature: &RecoverableSignature, digest: &[u8; 32]) {
+        let err = signature.recover(digest).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidSignature, "{err}");
+    }
+
+    #[test]
+    fn recover_rejects_an_r_that_is_no_curve_x() {
+        let not_on_curve = (1u64..)
+            .map(|x| Scalar::from(x).to_bytes())
+            .find(|x| bool::from(AffinePoint::decompress(x, Choice::from(0)).is_none()))
+            .unwrap();
+        for v in [0, 1] {
+            assert_unrecoverable(&signature_with_r(&not_on_curve, v), &[9u8; 32]);
+        }
+    }
+
+    #[test]
+    fn recover_rejects_a_key_at_infinity() {
+        // With s = 1 and R = z·G, Q = r⁻¹·(s·R − z·G) is the point at infinity.
+        use k256::elliptic_curve::point::AffineCoordinates;
+        let digest = [9u8; 32];
+        let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(digest));
+        let signing_point = (ProjectivePoint::GENERATOR * z).to_affine();
+        let v = signing_point.y_is_odd().unwrap_u8();
+        assert_unrecoverable(&signature_with_r(&signing_point.x(), v), &digest);
+        // The same R with the other parity is −R, which gives a real key.
+        assert!(
+            signature_with_r(&signing_point.x(), 1 - v)
+                .recover(&digest)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn recover_rejects_x_reduced_recovery_ids() {
+        let digest = [9u8; 32];
+        let honest = RecoverableSignature::sign_prehash(&key(), &digest);
+        let y_is_odd = honest.recovery_id.is_y_odd();
+        let x_reduced = RecoverableSignature {
+            recovery_id: RecoveryId::new(y_is_odd, true),
+            ..honest
+        };
+        assert_unrecoverable(&x_reduced, &digest);
     }
 
     #[test]
