@@ -426,3 +426,16 @@ fn a_receipt_binds_the_chain_and_the_client() {
     assert_eq!(record["job_id"], "7");
     assert_eq!(stream_end["receipt"]["signer"], host_key().address().to_checksum());
 }
+
+#[test]
+fn closing_a_connection_gives_back_its_sessions() {
+    let endpoint = endpoint();
+    let mut connection = Connection::new(Arc::clone(&endpoint), NOW_MS);
+    open_session(&mut connection, "s1", 1);
+    send(&mut connection, r#"{"type":"session_init","session_id":"p1"}"#, NOW_MS);
+    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (1, 1));
+    let _ = connection.close();
+    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (0, 0));
+    drop(connection);
+    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (0, 0));
+}

@@ -216,8 +216,7 @@ impl Connection {
     pub fn close(&mut self) -> Vec<Output> {
         self.closed = true;
         self.queued.clear();
-        self.sessions.encrypted.clear();
-        self.sessions.plaintext.clear();
+        self.sessions.clear();
         self.cancel_where(|_| true)
     }
 
