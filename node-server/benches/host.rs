@@ -56,7 +56,7 @@ async fn start_server(parallel: usize) -> String {
     let mut config = ServerConfig::default();
     config.limits.rate_limit = 100_000;
     config.limits.max_generations_per_connection = 8;
-    let state = Arc::new(AppState::new(config, Some(host_key()), vec![model]));
+    let state = Arc::new(AppState::new(config, Some(host_key()), vec![model]).unwrap());
     let server = Server::bind("127.0.0.1:0".parse().unwrap(), state)
         .await
         .unwrap();
@@ -83,6 +83,7 @@ fn params(session_id: String) -> InitParams {
         model_name: "confide-demo".into(),
         price_per_token: 1,
         id: None,
+        timestamp: Some(confide_node_server::clock::unix_now()),
     }
 }
 

@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::cli::ChatArgs;
-use crate::server::unix_now;
+use crate::clock::unix_now;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -133,6 +133,7 @@ async fn open_encrypted(
         model_name: model,
         price_per_token: 0,
         id: None,
+        timestamp: Some(unix_now()),
     };
     let init = client
         .init_message(&wallet, &mut rand::rng(), &params)

@@ -77,7 +77,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub upstream_model: String,
     /// How long the upstream may take to answer a request (status line) before the request fails.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub upstream_timeout: Duration,
     /// Generations that run at the same time (llama.cpp contexts).
     #[arg(long, default_value_t = 2)]
@@ -95,11 +95,22 @@ pub struct ServeArgs {
     /// Refuse prompts that do not carry a `signed_request` (SignedMessage<LlmRequest>).
     #[arg(long)]
     pub require_signed_requests: bool,
+    /// Refuse session inits whose encrypted data carries no `timestamp` (the deployed SDK sends
+    /// none; Confide's clients always do).
+    #[arg(long)]
+    pub require_fresh_init: bool,
+    /// Encrypted session inits per second across the host (bursts up to one second's worth).
+    #[arg(long, default_value_t = 20_000)]
+    pub max_inits_per_second: u32,
+    /// How long a socket write may wait for a client that does not read; past it the connection
+    /// is closed (1008) and its generations stop.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub write_timeout: Duration,
     /// Only these client addresses may open encrypted sessions (repeatable; default: anyone).
     #[arg(long = "allow-client", value_name = "0xADDR", value_parser = parse_address)]
     pub allow_clients: Vec<Address>,
     /// Idle time after which a session key is dropped.
-    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
     pub session_ttl: Duration,
     /// WebSocket connections at once; further upgrades get HTTP 503.
     #[arg(long, default_value_t = 10_000)]
@@ -117,13 +128,13 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 20)]
     pub rate_limit: u32,
     /// A connection that sends no frame for this long after connecting is closed.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub handshake_timeout: Duration,
     /// A connection that sends nothing for this long is closed (clients ping every 30 s).
-    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
     pub idle_timeout: Duration,
     /// On SIGINT/SIGTERM, how long running generations may take to finish.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
     /// Generate an ephemeral host key when HOST_PRIVATE_KEY is not set (development only).
     #[arg(long)]
@@ -202,6 +213,18 @@ pub struct VerifyArgs {
     /// Unix seconds to verify at (default: now).
     #[arg(long)]
     pub now: Option<u64>,
+}
+
+/// Longest duration a flag accepts: longer ones overflow clocks and help nobody.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A humantime duration (`30s`, `2m`, `1h`) between 1 ms and one year.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|err| err.to_string())?;
+    if duration.is_zero() || duration > MAX_DURATION {
+        return Err("must be more than zero and at most 365 days".to_owned());
+    }
+    Ok(duration)
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {

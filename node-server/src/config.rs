@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use confide_core::crypto::Address;
+use confide_core::host::{HostConfig, HostLimits, HostPolicy, ServedModel};
 
 use crate::cli::ServeArgs;
 
@@ -30,6 +31,13 @@ pub struct Limits {
     pub session_ttl: Duration,
     /// How long running generations may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// How long one socket write may wait for a client that does not read; past it the connection
+    /// closes (1008) and its generations stop.
+    pub write_timeout: Duration,
+    /// Encrypted session inits per second across the host.
+    pub inits_per_second: u32,
+    /// Session inits whose cryptography runs at once (blocking threads).
+    pub init_workers: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +53,9 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(120),
             session_ttl: Duration::from_secs(30 * 60),
             shutdown_grace: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            inits_per_second: HostLimits::default().inits_per_second,
+            init_workers: default_init_workers(),
         }
     }
 }
@@ -60,13 +71,14 @@ pub struct Policy {
     pub chain_ids: Vec<u64>,
     /// Refuse prompts without a `signed_request`.
     pub require_signed_requests: bool,
+    /// Refuse inits whose session data carries no `timestamp`.
+    pub require_fresh_init: bool,
 }
 
-impl Policy {
-    /// Whether `address` may open an encrypted session.
-    pub fn allows(&self, address: &Address) -> bool {
-        self.allow_clients.is_empty() || self.allow_clients.contains(address)
-    }
+/// Init workers by default: one per core, leaving the runtime and inference room to breathe on
+/// small machines.
+fn default_init_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Everything the WebSocket/HTTP server needs besides the key and the engine.
@@ -92,13 +104,49 @@ impl From<&ServeArgs> for ServerConfig {
                 idle_timeout: args.idle_timeout,
                 session_ttl: args.session_ttl,
                 shutdown_grace: args.shutdown_grace,
+                write_timeout: args.write_timeout,
+                inits_per_second: args.max_inits_per_second,
+                init_workers: default_init_workers(),
             },
             policy: Policy {
                 require_encryption: args.require_encryption,
                 allow_clients: args.allow_clients.clone(),
                 chain_ids: args.chain_ids.clone(),
                 require_signed_requests: args.require_signed_requests,
+                require_fresh_init: args.require_fresh_init,
             },
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The host engine's configuration for these limits and policy, serving `model_ids`.
+    pub fn host_config(&self, model_ids: &[String]) -> HostConfig {
+        let limits = &self.limits;
+        HostConfig {
+            limits: HostLimits {
+                max_sessions: limits.max_sessions,
+                max_sessions_per_connection: limits.max_sessions_per_connection,
+                session_ttl_secs: limits.session_ttl.as_secs().max(1),
+                max_generations_per_connection: limits.max_generations_per_connection,
+                frames_per_second: limits.rate_limit,
+                inits_per_second: limits.inits_per_second,
+                ..HostLimits::default()
+            },
+            policy: HostPolicy {
+                require_encryption: self.policy.require_encryption,
+                require_signed_requests: self.policy.require_signed_requests,
+                require_fresh_init: self.policy.require_fresh_init,
+                allowed_clients: self.policy.allow_clients.clone(),
+            },
+            models: model_ids
+                .iter()
+                .map(|id| ServedModel {
+                    id: id.clone(),
+                    aliases: Vec::new(),
+                })
+                .collect(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }

@@ -13,11 +13,11 @@
 pub mod backend;
 pub mod chat;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod host_key;
 pub mod inference;
 pub mod metrics;
-pub mod receipt;
 pub mod serve;
 pub mod server;
 pub mod signing;

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use confide_node_server::cli::{Cli, Command, LogFormat};
 use confide_node_server::config::config_file_args;
+use confide_node_server::host_key::HOST_KEY_ENV;
 use confide_node_server::{chat, serve, signing};
 use tracing_subscriber::EnvFilter;
+use zeroize::Zeroizing;
 
 fn main() -> ExitCode {
     let cli = match parse_cli() {
@@ -19,12 +21,15 @@ fn main() -> ExitCode {
         _ => LogFormat::Text,
     };
     init_logging(log_format);
+    let host_key = take_host_key_from_environment();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime starts");
     let outcome = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(&args)).map(|()| true),
+        Command::Serve(args) => runtime
+            .block_on(serve::run(&args, host_key.as_deref().map(String::as_str)))
+            .map(|()| true),
         Command::Keygen => {
             print!("{}", signing::keygen());
             Ok(true)
@@ -49,6 +54,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Reads `HOST_PRIVATE_KEY` and removes it from the environment, so neither child processes nor
+/// `/proc/PID/environ` keep the key for the life of the host.
+fn take_host_key_from_environment() -> Option<Zeroizing<String>> {
+    let value = std::env::var(HOST_KEY_ENV).ok().map(Zeroizing::new);
+    if value.is_some() {
+        // SAFETY: called from `main` before the tokio runtime (or any other thread) starts, so no
+        // other thread can be reading the environment concurrently.
+        unsafe { std::env::remove_var(HOST_KEY_ENV) };
+    }
+    value
 }
 
 /// Parses the command line; `serve --config FILE` puts the file's options before the command

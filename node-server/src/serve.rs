@@ -24,9 +24,10 @@ pub struct Prepared {
 
 /// Resolves the key, loads the model(s) (the demo model when none is given) or sets up the
 /// upstream, and builds the state.
-pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
-    let env_key = std::env::var(HOST_KEY_ENV).ok();
-    let host_key = HostKey::resolve(env_key.as_deref(), args.dev, &mut rand::rng())
+/// `env_key` is the value of `HOST_PRIVATE_KEY`, which `main` takes out of the environment before
+/// any thread starts (so child processes and `/proc/PID/environ` never see it).
+pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared, String> {
+    let host_key = HostKey::resolve(env_key, args.dev, &mut rand::rng())
         .map_err(|err| err.to_string())?;
     let (models, model_part) = match args.backend {
         BackendKind::Llama => llama_models(args).await?,
@@ -57,7 +58,8 @@ pub async fn prepare(args: &ServeArgs) -> Result<Prepared, String> {
         HostKey::Configured(key) | HostKey::Ephemeral(key) => Some(key),
         HostKey::None => None,
     };
-    let state = AppState::new(ServerConfig::from(args), secret, models);
+    let state = AppState::new(ServerConfig::from(args), secret, models)
+        .map_err(|err| err.message().to_owned())?;
     Ok(Prepared {
         state: Arc::new(state),
         startup_line,
@@ -141,8 +143,8 @@ fn default_cache_dir() -> PathBuf {
 }
 
 /// Binds, prints the startup line and serves until SIGINT or SIGTERM.
-pub async fn run(args: &ServeArgs) -> Result<(), String> {
-    let prepared = prepare(args).await?;
+pub async fn run(args: &ServeArgs, env_key: Option<&str>) -> Result<(), String> {
+    let prepared = prepare(args, env_key).await?;
     let server = Server::bind(args.listen, Arc::clone(&prepared.state))
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::cli::{SignArgs, VerifyArgs};
 use crate::host_key::parse_host_key;
-use crate::server::unix_now;
+use crate::clock::unix_now;
 
 /// A fresh host key as `private_key=…`, `public_key=…`, `address=…` lines (env-file style). The
 /// private key goes to stdout only.

@@ -352,11 +352,12 @@ async fn invalid_utf8_text_frames_close_with_1007() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn five_authentication_failures_close_with_1008() {
+async fn five_authentication_failures_are_answered_and_the_sixth_closes_with_1008() {
     let server = TestServer::default().await;
     let (mut client, _key) = known_key_session(&server).await;
     let wrong = SymmetricKey::from_bytes([1; 32]);
-    for n in 0..5u8 {
+    // E2EE.md §5: five failures are answered with error frames, the sixth closes.
+    for n in 0..6u8 {
         client
             .send(message(
                 &wrong,

@@ -36,6 +36,9 @@ pub struct InitParams {
     pub price_per_token: u64,
     /// Optional request id, echoed in the ack.
     pub id: Option<WireId>,
+    /// Unix seconds now, sent for the host's freshness check (`None` only to reproduce the deployed
+    /// SDK's inits byte for byte).
+    pub timestamp: Option<u64>,
 }
 
 /// The secret inputs of one init, drawn from an RNG by [`ClientSession::init_message`]; fixed
@@ -229,6 +232,9 @@ impl ClientSession {
             model_name: Some(params.model_name.clone()),
             price_per_token: Some(params.price_per_token),
             recovery_public_key: None,
+            timestamp: params.timestamp,
+            // Confide's own clients (the ones that send a timestamp) also bind the chain id.
+            chain_id: params.timestamp.map(|_| params.chain_id),
         };
         let init_key = derive_session_key(&secrets.ephemeral, &self.host_public, salt, b"");
         let base = Handshake {
@@ -328,7 +334,7 @@ impl ClientSession {
                 version: c.version,
                 encryption: c.encryption,
             }),
-            HostFrame::Pong => Ok(ClientEvent::Pong),
+            HostFrame::Pong(_) => Ok(ClientEvent::Pong),
             HostFrame::SessionInitAck(ack) => self.open_ack(&ack),
             HostFrame::EncryptedChunk(chunk) => self.open_chunk(chunk),
             HostFrame::EncryptedResponse(response) => self.open_final(response),

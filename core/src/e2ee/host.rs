@@ -18,6 +18,7 @@ use crate::crypto::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
+use crate::host::InitFingerprint;
 
 /// A verified `encrypted_session_init`: who the client is and what it sent.
 #[derive(Debug)]
@@ -27,8 +28,6 @@ pub(crate) struct VerifiedInit {
     pub data: SessionData,
 }
 
-/// The replay identity of an init: (ephemeral key, nonce).
-pub(crate) type InitFingerprint = ([u8; 33], Nonce);
 
 /// The decoded, size-checked public fields of an init payload.
 pub(crate) struct InitFields {
@@ -77,9 +76,9 @@ impl InitFields {
         })
     }
 
-    /// The (ephemeral key, nonce) pair a replayed init repeats.
+    /// The replay identity a replayed init repeats: its (ephemeral key, nonce).
     pub fn fingerprint(&self) -> InitFingerprint {
-        (self.eph_public.to_compressed(), self.nonce)
+        InitFingerprint::new(&self.eph_public.to_compressed(), &self.nonce)
     }
 
     /// ECDH → decrypt (`DECRYPTION_FAILED`) → parse (`INVALID_SESSION_DATA`) → recover the signer
@@ -128,6 +127,15 @@ impl InitFields {
     }
 }
 
+/// A prompt that decrypted and parsed, not yet admitted (see [`HostSession::admit`]). `Debug`
+/// shows no prompt text.
+#[derive(Debug)]
+pub struct OpenedMessage {
+    /// The decrypted request.
+    pub request: PromptRequest,
+    nonce: Nonce,
+}
+
 /// One accepted encrypted session on the host: the session key (zeroized on drop), the client's
 /// address, and the replay state of incoming prompts.
 #[derive(Debug)]
@@ -145,7 +153,13 @@ pub struct HostSession {
 }
 
 impl HostSession {
-    pub(crate) fn new(session_id: WireId, init: VerifiedInit, now: u64) -> Self {
+    /// A session keyed by `init`; its key may carry at most `max_messages` prompts.
+    pub(crate) fn new(
+        session_id: WireId,
+        init: VerifiedInit,
+        now: u64,
+        max_messages: usize,
+    ) -> Self {
         let SessionData {
             session_key,
             job_id,
@@ -162,7 +176,7 @@ impl HostSession {
             model_name,
             price_per_token,
             counter: MessageCounter::default(),
-            nonces: NonceRegistry::default(),
+            nonces: NonceRegistry::bounded(max_messages),
             last_activity: now,
         }
     }
@@ -198,9 +212,11 @@ impl HostSession {
     }
 
     /// Opens an `encrypted_message` payload: fields → AAD form (`INVALID_AAD`) → counter
-    /// (`REPLAY_DETECTED`) → nonce (`NONCE_REUSE`) → decrypt (`DECRYPTION_FAILED`) → prompt. The
-    /// replay state advances only for a message that authenticated.
-    pub fn open_message(&mut self, payload: Option<&EncryptedPayload>) -> Result<PromptRequest> {
+    /// (`REPLAY_DETECTED`) → nonce (`NONCE_REUSE`, or `RATE_LIMITED` once the key carried its
+    /// maximum of messages) → decrypt (`DECRYPTION_FAILED`) → prompt. The counter advances for a
+    /// message that authenticated, so it can never be replayed; its nonce is remembered only when
+    /// the host [admits](Self::admit) it, so a refused request costs no memory.
+    pub fn open_message(&mut self, payload: Option<&EncryptedPayload>) -> Result<OpenedMessage> {
         let payload = payload.ok_or_else(|| {
             Error::new(
                 ErrorCode::MissingPayload,
@@ -215,8 +231,15 @@ impl HostSession {
             .open_in_place(&parts.nonce, &parts.aad, &mut parts.ciphertext)?;
         let plaintext = zeroize::Zeroizing::new(parts.ciphertext);
         self.counter.accept(index);
-        self.nonces.record(&parts.nonce);
-        PromptRequest::parse(&plaintext)
+        Ok(OpenedMessage {
+            request: PromptRequest::parse(&plaintext)?,
+            nonce: parts.nonce,
+        })
+    }
+
+    /// Records an opened message as admitted (its nonce can never be used again in this session).
+    pub fn admit(&mut self, opened: &OpenedMessage) {
+        self.nonces.record(&opened.nonce);
     }
 
     /// Seals one piece of generated text as an `encrypted_chunk` frame (AAD `chunk_<index>`).
@@ -269,9 +292,5 @@ impl HostSession {
         buffer.extend_from_slice(plaintext);
         self.key.seal_in_place(&nonce, aad, &mut buffer);
         EncryptedPayload::new(&buffer, &nonce, aad, index)
-    }
-
-    pub(crate) fn rekey(&mut self, init: VerifiedInit, now: u64) {
-        *self = Self::new(self.session_id.clone(), init, now);
     }
 }

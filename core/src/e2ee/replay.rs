@@ -1,6 +1,7 @@
 //! Replay and reordering rules: the `message_N` counter and per-session nonce memory.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 
 use crate::crypto::Nonce;
 use crate::error::{Error, ErrorCode, Result};
@@ -55,36 +56,59 @@ impl MessageCounter {
     }
 }
 
-/// Nonces seen in one session. Stores an 8-byte fingerprint of each 24-byte random nonce: a peer
-/// that repeats a nonce (replay or a broken RNG) repeats the fingerprint, and honest random nonces
-/// collide with probability 2⁻⁶⁴ per pair.
-#[derive(Clone, Debug, Default)]
+/// Nonces seen in one session, as a keyed 64-bit hash of all 24 bytes (SipHash with a random key
+/// per registry, so a peer cannot aim for collisions): a peer that repeats a nonce (replay or a
+/// broken RNG) repeats the hash, and honest random nonces collide with probability 2⁻⁶⁴ per pair.
+/// Bounded: past `capacity` recorded nonces, `check` refuses (the host asks the client to re-key).
+#[derive(Clone, Debug)]
 pub(crate) struct NonceRegistry {
     seen: HashSet<u64>,
+    hasher: RandomState,
+    capacity: usize,
+}
+
+impl Default for NonceRegistry {
+    /// An unbounded registry (a client's: the host it talks to bounds the messages).
+    fn default() -> Self {
+        Self::bounded(usize::MAX)
+    }
 }
 
 impl NonceRegistry {
-    /// `NONCE_REUSE` when `nonce` was already recorded.
+    /// A registry that records at most `capacity` nonces.
+    pub fn bounded(capacity: usize) -> Self {
+        Self {
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+            capacity,
+        }
+    }
+
+    /// `NONCE_REUSE` when `nonce` was already recorded; `RATE_LIMITED` when the registry is full.
     pub fn check(&self, nonce: &Nonce) -> Result<()> {
-        if self.seen.contains(&fingerprint(nonce)) {
+        if self.seen.contains(&self.hasher.hash_one(nonce)) {
             return Err(Error::new(
                 ErrorCode::NonceReuse,
                 "nonce was already used in this session",
             ));
         }
+        if self.seen.len() >= self.capacity {
+            return Err(Error::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "this session key has carried its maximum of {} messages; re-key with a new \
+                     encrypted_session_init",
+                    self.capacity
+                ),
+            ));
+        }
         Ok(())
     }
 
-    /// Records `nonce` (call only after the frame authenticated).
+    /// Records `nonce` (call only after the frame authenticated and was admitted).
     pub fn record(&mut self, nonce: &Nonce) {
-        self.seen.insert(fingerprint(nonce));
+        self.seen.insert(self.hasher.hash_one(nonce));
     }
-}
-
-fn fingerprint(nonce: &Nonce) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&nonce[..8]);
-    u64::from_le_bytes(bytes)
 }
 
 #[cfg(test)]
@@ -136,5 +160,24 @@ mod tests {
             ErrorCode::NonceReuse
         );
         registry.check(&[2; 24]).unwrap();
+        // Nonces equal in their first 8 bytes are different nonces.
+        let mut first_eight = [1; 24];
+        first_eight[23] = 2;
+        registry.check(&first_eight).unwrap();
+    }
+
+    #[test]
+    fn a_bounded_registry_refuses_when_full() {
+        let mut registry = NonceRegistry::bounded(2);
+        registry.record(&[1; 24]);
+        registry.record(&[2; 24]);
+        assert_eq!(
+            registry.check(&[3; 24]).unwrap_err().code(),
+            ErrorCode::RateLimited
+        );
+        assert_eq!(
+            registry.check(&[1; 24]).unwrap_err().code(),
+            ErrorCode::NonceReuse
+        );
     }
 }

@@ -25,6 +25,11 @@ pub struct SessionData {
     pub price_per_token: Option<u64>,
     /// The client's public key as the deployed SDK sends it; must match the recovered signer.
     pub recovery_public_key: Option<PublicKey>,
+    /// When the client built the init (Unix seconds), for the host's freshness check.
+    pub timestamp: Option<u64>,
+    /// The chain the session is for; bound by the client's signature, unlike the frame's
+    /// `chain_id`, so receipts prefer it.
+    pub chain_id: Option<u64>,
 }
 
 /// The wire shape, read leniently so that each problem gets its own message.
@@ -40,6 +45,9 @@ struct Wire {
     price_per_token: Option<Value>,
     #[serde(rename = "recoveryPublicKey")]
     recovery_public_key: Option<Value>,
+    timestamp: Option<Value>,
+    #[serde(rename = "chainId")]
+    chain_id: Option<Value>,
     #[serde(rename = "session_key")]
     session_key_snake: Option<IgnoredAny>,
     #[serde(rename = "job_id")]
@@ -112,6 +120,16 @@ impl SessionData {
                 .as_ref()
                 .map(recovery_public_key)
                 .transpose()?,
+            timestamp: wire
+                .timestamp
+                .as_ref()
+                .map(|v| expect_integer("timestamp", v))
+                .transpose()?,
+            chain_id: wire
+                .chain_id
+                .as_ref()
+                .map(|v| expect_integer("chainId", v))
+                .transpose()?,
         })
     }
 
@@ -130,6 +148,10 @@ impl SessionData {
             price_per_token: Option<u64>,
             #[serde(skip_serializing_if = "Option::is_none")]
             recovery_public_key: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            timestamp: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            chain_id: Option<u64>,
         }
         let key_hex = Zeroizing::new(hex::encode(self.session_key.expose_secret()));
         let out = Out {
@@ -140,6 +162,8 @@ impl SessionData {
             recovery_public_key: self
                 .recovery_public_key
                 .map(|key| hex::encode_prefixed(&key.to_compressed())),
+            timestamp: self.timestamp,
+            chain_id: self.chain_id,
         };
         // Reserve up front so the buffer never reallocates and leaves a copy of the key behind.
         let mut buffer = Vec::with_capacity(512);
@@ -153,6 +177,12 @@ fn expect_string(field: &str, value: &Value) -> Result<String> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| Error::invalid_session_data(format_args!("`{field}` must be a string")))
+}
+
+fn expect_integer(field: &str, value: &Value) -> Result<u64> {
+    value.as_u64().ok_or_else(|| {
+        Error::invalid_session_data(format_args!("`{field}` must be a non-negative JSON integer"))
+    })
 }
 
 fn job_id_text(value: &Value) -> Result<String> {

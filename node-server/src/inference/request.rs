@@ -43,28 +43,8 @@ impl GenerationRequest {
     }
 }
 
-/// Why a generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinishReason {
-    /// The model produced an end-of-generation token.
-    Stop,
-    /// `max_tokens` was reached, or the context is full.
-    Length,
-    /// The caller cancelled, or dropped the receiver.
-    Cancelled,
-}
-
-impl FinishReason {
-    /// The protocol's name: `stop`, `length` or `cancelled`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Stop => "stop",
-            Self::Length => "length",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
+/// Why a generation ended (the host engine's type: the protocol's `stop`, `length`, `cancelled`).
+pub use confide_core::host::FinishReason;
 
 /// One item of a generation's stream. A stream is zero or more [`Text`](Self::Text) items and then exactly one
 /// [`Done`](Self::Done) or [`Failed`](Self::Failed).

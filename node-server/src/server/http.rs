@@ -43,7 +43,7 @@ pub async fn route(
         (&Method::GET, "/metrics") => respond(
             StatusCode::OK,
             "text/plain; version=0.0.4",
-            state.metrics.render(),
+            state.metrics_text(),
         ),
         (_, "/v1/ws" | "/v1/info" | "/health" | "/metrics") => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is supported here")

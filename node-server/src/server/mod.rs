@@ -2,13 +2,12 @@
 //! shutdown (stop accepting, let generations finish within the grace period, close sockets with
 //! 1001).
 
-mod connection;
 mod generation;
 mod http;
-mod rate;
-mod signed_request;
+mod init_pool;
 mod socket;
 mod state;
+mod writer;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -22,8 +21,6 @@ use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-pub use connection::unix_now;
-pub use signed_request::SignedRequests;
 pub use state::{AppState, ServedModel};
 
 /// How long a client may take to send its HTTP request head.

@@ -1,19 +1,21 @@
-//! What every connection shares: configuration, host key, models, metrics and shutdown signals.
+//! What every connection shares: configuration, the host engine's endpoint, models, metrics, the
+//! init worker pool and shutdown signals.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use confide_core::crypto::SecretKey;
-use confide_core::signed::{Verifier, VerifyPolicy};
+use confide_core::host::Endpoint;
 use confide_core::{Error, ErrorCode};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::init_pool::InitPool;
 use crate::backend::Backend;
+use crate::clock::unix_now_ms;
 use crate::config::ServerConfig;
 use crate::inference::ModelInfo;
 use crate::metrics::Metrics;
-use crate::server::signed_request::SignedRequests;
 
 /// One model the host serves.
 pub struct ServedModel {
@@ -38,18 +40,17 @@ impl ServedModel {
 pub struct AppState {
     /// Limits and policy.
     pub config: ServerConfig,
-    /// The host key; `None` means plaintext only.
-    pub host_key: Option<SecretKey>,
+    /// The host engine's process-wide part: key, replay memory, signed-request guard, session
+    /// accounting, init rate limit.
+    pub endpoint: Arc<Endpoint>,
     /// Served models; the first is the default.
     pub models: Vec<ServedModel>,
     /// Prometheus metrics.
     pub metrics: Metrics,
-    /// Live sessions across all connections.
-    pub sessions: AtomicUsize,
+    /// Runs session-init cryptography off the async runtime.
+    pub init_pool: InitPool,
     /// Open (or opening) WebSocket connections.
     connections: AtomicUsize,
-    /// Signed-request policy and the host-wide replay memory for signed requests.
-    pub signed_requests: SignedRequests,
     /// Cancelled when shutdown starts: connections stop taking new work and drain.
     pub draining: CancellationToken,
     /// Cancelled when the shutdown grace period is over: running generations stop.
@@ -57,42 +58,34 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A host with no sessions yet.
+    /// A host with no sessions yet: the engine's endpoint is built from `config` with `host_key`
+    /// (`None`: plaintext only) serving `models`. A limit the engine refuses is `INVALID_ARGUMENT`.
     pub fn new(
         config: ServerConfig,
         host_key: Option<SecretKey>,
         models: Vec<ServedModel>,
-    ) -> Self {
-        let signed_requests = SignedRequests::new(
-            config.policy.require_signed_requests,
-            Verifier::new(VerifyPolicy::default()),
-        );
-        Self {
+    ) -> Result<Self, Error> {
+        let model_ids: Vec<String> = models.iter().map(|m| m.info.id.clone()).collect();
+        let endpoint = Endpoint::new(host_key, config.host_config(&model_ids), unix_now_ms())?;
+        Ok(Self {
+            init_pool: InitPool::new(config.limits.init_workers),
             config,
-            host_key,
+            endpoint: Arc::new(endpoint),
             models,
-            signed_requests,
             metrics: Metrics::new(),
-            sessions: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
             draining: CancellationToken::new(),
             abort_generations: CancellationToken::new(),
-        }
+        })
     }
 
-    /// The model named `requested`, or the default one; an unknown name is `MODEL_NOT_FOUND`.
-    pub fn model(&self, requested: Option<&str>) -> Result<&ServedModel, Error> {
-        match requested {
+    /// The backend serving the model id `model` (the engine resolved it), or the default one.
+    pub fn model(&self, model: Option<&str>) -> Result<&ServedModel, Error> {
+        match model {
             None => self.models.first(),
-            Some(name) => self.models.iter().find(|m| m.info.id == name),
+            Some(id) => self.models.iter().find(|m| m.info.id == id),
         }
-        .ok_or_else(|| {
-            let served: Vec<&str> = self.models.iter().map(|m| m.info.id.as_str()).collect();
-            Error::new(
-                ErrorCode::ModelNotFound,
-                format!("model not served here; available: {}", served.join(", ")),
-            )
-        })
+        .ok_or_else(|| Error::new(ErrorCode::ModelNotFound, "model not served here"))
     }
 
     /// The `/v1/info` document.
@@ -102,7 +95,7 @@ impl AppState {
             .iter()
             .map(|m| json!({"id": m.info.id, "context_length": m.info.context_length}))
             .collect();
-        let key = self.host_key.as_ref();
+        let key = self.endpoint.host_key();
         json!({
             "version": env!("CARGO_PKG_VERSION"),
             "publicKey": key.map(|k| confide_core::hex::encode_prefixed(&k.public_key().to_compressed())),
@@ -113,6 +106,19 @@ impl AppState {
             "chainIds": self.config.policy.chain_ids,
         })
         .to_string()
+    }
+
+    /// The metrics text, with the session gauges read from the engine.
+    pub fn metrics_text(&self) -> String {
+        let gauges = &self.metrics.sessions_active;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        gauges
+            .with_label_values(&["encrypted"])
+            .set(count(self.endpoint.encrypted_sessions()));
+        gauges
+            .with_label_values(&["plaintext"])
+            .set(count(self.endpoint.plaintext_sessions()));
+        self.metrics.render()
     }
 }
 

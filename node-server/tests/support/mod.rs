@@ -16,7 +16,7 @@ use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
 use confide_node_server::backend::Backend;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
-use confide_node_server::server::unix_now;
+use confide_node_server::clock::unix_now;
 use confide_node_server::server::{AppState, ServedModel, Server};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -75,7 +75,7 @@ impl TestServer {
     /// [`start`](Self::start) with `model` instead of the demo model.
     pub async fn serving(config: ServerConfig, with_key: bool, model: ServedModel) -> Self {
         let key = with_key.then(host_key);
-        let state = Arc::new(AppState::new(config, key, vec![model]));
+        let state = Arc::new(AppState::new(config, key, vec![model]).unwrap());
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), Arc::clone(&state))
             .await
             .unwrap();
@@ -228,6 +228,7 @@ pub fn init_params(session_id: &str) -> InitParams {
         model_name: "confide-demo".into(),
         price_per_token: 1000,
         id: Some(WireId::from("init")),
+        timestamp: Some(confide_node_server::clock::unix_now()),
     }
 }
 

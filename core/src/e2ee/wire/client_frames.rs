@@ -84,6 +84,14 @@ pub struct StreamCancelFrame {
     pub id: Option<WireId>,
 }
 
+/// `ping` (client → host): answered with `pong` echoing `id`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PingFrame {
+    /// Request id, echoed in the `pong`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
 /// Every frame a client sends.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -99,7 +107,7 @@ pub enum ClientFrame {
     /// Stop a generation.
     StreamCancel(StreamCancelFrame),
     /// Keep-alive; answered with `pong`.
-    Ping,
+    Ping(PingFrame),
 }
 
 impl ClientFrame {
@@ -112,7 +120,7 @@ impl ClientFrame {
             "session_init" => Self::SessionInit(body(text)?),
             "prompt" => Self::Prompt(body(text)?),
             "stream_cancel" => Self::StreamCancel(body(text)?),
-            "ping" => Self::Ping,
+            "ping" => Self::Ping(body(text)?),
             other => return Err(unknown_type(other)),
         })
     }
@@ -125,7 +133,7 @@ impl ClientFrame {
             Self::SessionInit(_) => "session_init",
             Self::Prompt(_) => "prompt",
             Self::StreamCancel(_) => "stream_cancel",
-            Self::Ping => "ping",
+            Self::Ping(_) => "ping",
         }
     }
 
@@ -137,7 +145,7 @@ impl ClientFrame {
             Self::SessionInit(f) => Some(&f.session_id),
             Self::Prompt(f) => Some(&f.session_id),
             Self::StreamCancel(f) => Some(&f.session_id),
-            Self::Ping => None,
+            Self::Ping(_) => None,
         }
     }
 
@@ -149,7 +157,7 @@ impl ClientFrame {
             Self::SessionInit(f) => f.id.as_ref(),
             Self::Prompt(f) => f.id.as_ref(),
             Self::StreamCancel(f) => f.id.as_ref(),
-            Self::Ping => None,
+            Self::Ping(f) => f.id.as_ref(),
         }
     }
 }

@@ -139,6 +139,14 @@ pub struct StreamEndFrame {
     pub receipt: Option<Box<RawValue>>,
 }
 
+/// `pong`: the reply to `ping`, echoing its `id`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PongFrame {
+    /// The ping's request id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WireId>,
+}
+
 /// `error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorFrame {
@@ -195,7 +203,7 @@ pub enum HostFrame {
     /// Greeting.
     Connected(ConnectedFrame),
     /// Reply to `ping`.
-    Pong,
+    Pong(PongFrame),
     /// Session accepted.
     SessionInitAck(SessionInitAckFrame),
     /// Encrypted text.
@@ -215,7 +223,7 @@ impl HostFrame {
     pub fn parse(text: &str) -> Result<Self> {
         Ok(match frame_type(text)?.as_ref() {
             "connected" => Self::Connected(body(text)?),
-            "pong" => Self::Pong,
+            "pong" => Self::Pong(body(text)?),
             "session_init_ack" => Self::SessionInitAck(body(text)?),
             "encrypted_chunk" => Self::EncryptedChunk(body(text)?),
             "encrypted_response" => Self::EncryptedResponse(body(text)?),

@@ -12,12 +12,12 @@ mod parse;
 mod payload;
 
 pub use client_frames::{
-    ClientFrame, EncryptedMessageFrame, PlainPromptFrame, PlainSessionInitFrame, SessionInitFrame,
-    StreamCancelFrame,
+    ClientFrame, EncryptedMessageFrame, PingFrame, PlainPromptFrame, PlainSessionInitFrame,
+    SessionInitFrame, StreamCancelFrame,
 };
 pub use host_frames::{
     ConnectedFrame, EncryptedChunkFrame, EncryptedResponseFrame, ErrorFrame, HostFrame,
-    SessionInitAckFrame, StreamChunkFrame, StreamEndFrame, Usage,
+    PongFrame, SessionInitAckFrame, StreamChunkFrame, StreamEndFrame, Usage,
 };
 pub use id::WireId;
 pub(crate) use parse::describe;

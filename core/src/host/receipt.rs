@@ -1,14 +1,16 @@
-//! The usage receipt a host signs at the end of every response: `SignedMessage<UsageRecord>`.
+//! The usage receipt a host signs at the end of every response (SIGNED_MESSAGES.md
+//! "Integration"): `SignedMessage<UsageRecord>` over the SHA-256 of the streamed text.
 
-use confide_core::crypto::SecretKey;
-use confide_core::signed::{MessageScheme, SignOptions, SignedMessage, UsageRecord};
 use rand_core::CryptoRng;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::crypto::SecretKey;
+use crate::signed::{MessageScheme, SignOptions, SignedMessage, UsageRecord};
+
 /// Incremental SHA-256 of a response as it streams.
 #[derive(Clone, Debug, Default)]
-pub struct ResponseHasher(Sha256);
+pub(crate) struct ResponseHasher(Sha256);
 
 impl ResponseHasher {
     /// Adds streamed text.
@@ -16,15 +18,15 @@ impl ResponseHasher {
         self.0.update(text.as_bytes());
     }
 
-    /// The digest of everything added.
-    pub fn finish(self) -> [u8; 32] {
-        self.0.finalize().into()
+    /// Lowercase hex of the digest of everything added.
+    pub fn finish_hex(&self) -> String {
+        crate::hex::encode(&self.0.clone().finalize())
     }
 }
 
-/// Signs `record` with the host key (confide-v1, timestamped with the record's `timestamp`, random
-/// nonce) and returns the envelope as raw JSON for `stream_end.receipt`.
-pub fn sign_receipt(
+/// Signs `record` with the host key (confide-v1, timestamped with the record's `timestamp`, a
+/// random nonce) and returns the envelope as raw JSON for `stream_end.receipt`.
+pub(crate) fn sign_receipt(
     record: UsageRecord,
     host_key: &SecretKey,
     rng: &mut (impl CryptoRng + ?Sized),
