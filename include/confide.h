@@ -227,8 +227,9 @@ typedef struct ConfideHostSession ConfideHostSession;
 // several sessions, which copy it), but must not be freed while a call uses it.
 typedef struct ConfideSecretKey ConfideSecretKey;
 
-// A verifier with a replay guard: like `confide_signed_message_verify`, and an envelope seen
-// before within the time window is `REPLAY_DETECTED`.
+// A verifier with a bounded replay guard: like `confide_signed_message_verify`, and an envelope
+// seen before within the time window is `REPLAY_DETECTED`. When the guard is full of envelopes
+// still inside their window it fails closed: new envelopes are `RATE_LIMITED` until some expire.
 //
 // Not thread-safe: calls on one verifier must not overlap (guard it with a mutex). It may be
 // moved between threads.
@@ -372,11 +373,14 @@ typedef struct ConfideHostMessage {
 } ConfideHostMessage;
 
 // What a verifier accepts. `confide_verify_policy_default` gives 300 s maximum age, 300 s future
-// skew, signatures required, lloom-v1 allowed.
+// skew, signatures required, lloom-v1 allowed. A window above 604,800 s (7 days) is
+// `INVALID_ARGUMENT` naming the field, wherever the policy is passed.
 typedef struct ConfideVerifyPolicy {
-    // Reject (confide-v1) or warn (lloom-v1) when older than this many seconds.
+    // Reject (confide-v1) or warn (lloom-v1) when older than this many seconds (at most
+    // 604,800).
     uint64_t max_age_secs;
-    // Reject (confide-v1) or warn (lloom-v1) when dated more than this many seconds ahead.
+    // Reject (confide-v1) or warn (lloom-v1) when dated more than this many seconds ahead (at
+    // most 604,800).
     uint64_t max_future_skew_secs;
     // Reject unsigned envelopes (`UNSIGNED_MESSAGE`); false accepts them with a warning.
     bool require_signatures;
@@ -816,7 +820,8 @@ struct ConfideError *confide_signed_message_sign_with_signer(const char *payload
 // Verifies an envelope (JSON text) at `now` under `policy` (NULL for the default), without replay
 // protection (use a `ConfideVerifier` for that): signature → signer (`INVALID_SIGNER`,
 // `MALFORMED_SIGNATURE`) → time window (`MESSAGE_EXPIRED`, `MESSAGE_FROM_FUTURE`) → policy
-// (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`). Free `*out_verified` with `confide_verified_free`.
+// (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`). A policy window above 7 days is
+// `INVALID_ARGUMENT`. Free `*out_verified` with `confide_verified_free`.
 //
 // # Safety
 // `envelope_json` is NULL or NUL-terminated; `policy` is NULL or points to a
@@ -833,7 +838,9 @@ struct ConfideError *confide_signed_message_verify(const char *envelope_json,
 void confide_verified_free(struct ConfideVerified *verified);
 
 // A verifier with `policy` (NULL for the default) whose replay guard remembers at most
-// `capacity` envelopes (0 for the default, 100,000). Free with `confide_verifier_free`.
+// `capacity` envelopes (at least 1; 100,000, the core's default, takes at most about 16 MiB). A
+// policy window above 7 days or a `capacity` of 0 is `INVALID_ARGUMENT`. Free with
+// `confide_verifier_free`.
 //
 // # Safety
 // `policy` is NULL or points to a `ConfideVerifyPolicy`; `out_verifier` is valid for writing a
@@ -844,7 +851,9 @@ struct ConfideError *confide_verifier_new(const struct ConfideVerifyPolicy *poli
 
 // Verifies an envelope like `confide_signed_message_verify` and records it: the same envelope
 // (same signer and nonce for confide-v1, same digest otherwise) within the window is
-// `REPLAY_DETECTED`. Free `*out_verified` with `confide_verified_free`.
+// `REPLAY_DETECTED`, and a new one while the guard is full of live envelopes is `RATE_LIMITED`
+// (nothing is forgotten to make room). Rejected envelopes are not recorded. Free
+// `*out_verified` with `confide_verified_free`.
 //
 // # Safety
 // `verifier` is a live verifier not used concurrently; `envelope_json` is NULL or

@@ -104,19 +104,22 @@ export declare class HostSession {
  * A verification policy plus a bounded replay guard (the core's `Verifier`): verifies envelopes
  * like `verifyMessage` and rejects a repeat inside the time window with `REPLAY_DETECTED`. A
  * repeat is the same signer and nonce for a confide-v1 envelope with a nonce, the same signed
- * digest otherwise. Keep one per process (or per trust domain); its memory is in this object.
+ * digest otherwise. The guard fails closed: when it is full of envelopes still inside their
+ * window, a new one is refused with `RATE_LIMITED` until some expire (nothing is forgotten to
+ * make room). Keep one per process (or per trust domain); its memory is in this object.
  */
 export declare class Verifier {
   /**
    * A verifier with `policy` (defaults as for `verifyMessage`) whose replay guard remembers at
-   * most `capacity` envelopes (default 100,000; when full, the oldest is forgotten first).
+   * most `capacity` envelopes (default 100,000). A window above 7 days or a capacity of 0 is
+   * `INVALID_ARGUMENT`.
    */
   constructor(policy?: VerifyMessagePolicy, capacity?: number)
   /**
    * Verifies an envelope (JSON text) at `now` (Unix seconds) and records it: the same checks
    * and result as `verifyMessage`, plus `REPLAY_DETECTED` for an envelope already accepted
-   * within the window. Rejected envelopes, and unsigned ones a lax policy accepts, are not
-   * recorded.
+   * within the window and `RATE_LIMITED` while the guard is full. Rejected envelopes, and
+   * unsigned ones a lax policy accepts, are not recorded.
    */
   verify(envelope: string, now: number): Verified
   /**
@@ -335,7 +338,8 @@ export interface Verified {
 /**
  * Verifies an envelope (JSON text) at `now` under `policy`: signature → signer
  * (`INVALID_SIGNER`, `MALFORMED_SIGNATURE`) → time window (`MESSAGE_EXPIRED`,
- * `MESSAGE_FROM_FUTURE`) → policy (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`). No replay guard.
+ * `MESSAGE_FROM_FUTURE`) → policy (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`; a window above 7 days
+ * is `INVALID_ARGUMENT`). No replay guard.
  */
 export declare function verifyMessage(envelope: string, now: number, policy?: VerifyMessagePolicy): Verified
 
@@ -344,7 +348,8 @@ export declare function verifyMessageAsync(envelope: string, now: number, policy
 
 /**
  * What `verifyMessage` accepts; every field is optional (defaults: 300 s maximum age, 300 s
- * future skew, signatures required, lloom-v1 allowed).
+ * future skew, signatures required, lloom-v1 allowed). A window above 604,800 s (7 days) is
+ * `INVALID_ARGUMENT`.
  */
 export interface VerifyMessagePolicy {
   /** Reject (confide-v1) or warn (lloom-v1) when older than this many seconds. */

@@ -1,13 +1,15 @@
 //! Signed-message benchmarks (SIGNED_MESSAGES.md "Targets"): signing and verifying an envelope around
 //! a 1 KiB payload, next to the raw k256 recoverable sign / recover they are built on (target: both
-//! ≤ 1.2× the raw cost).
+//! ≤ 1.2× the raw cost); and recording replay tickets, the part a caller runs under a lock.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use confide_core::crypto::SecretKey;
-use confide_core::signed::{MessageScheme, RawSignedMessage, SignOptions, VerifyPolicy};
-use criterion::{Criterion, criterion_group, criterion_main};
+use confide_core::signed::{
+    MessageScheme, RawSignedMessage, ReplayGuard, ReplayTicket, SignOptions, VerifyPolicy,
+};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use k256::ecdsa::{SigningKey, VerifyingKey};
 
 const NOW: u64 = 1_732_200_000;
@@ -59,6 +61,40 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+    bench_replay_guard(c, &key);
+}
+
+/// Tickets recorded per iteration of the replay guard benchmark.
+const TICKETS: u64 = 1_000;
+
+/// Recording `TICKETS` distinct tickets into an empty guard (no cryptography: the cost of the
+/// critical section when verification and recording are split).
+fn bench_replay_guard(c: &mut Criterion, key: &SecretKey) {
+    let policy = VerifyPolicy::default();
+    let tickets: Vec<ReplayTicket> = (0..TICKETS)
+        .map(|nonce| {
+            let options = SignOptions {
+                timestamp: NOW,
+                nonce: Some(nonce),
+                scheme: MessageScheme::ConfideV1,
+            };
+            let envelope = RawSignedMessage::sign_json("{}", key, options).unwrap();
+            let (_, ticket) = envelope.verify_unrecorded(&policy, NOW).unwrap();
+            ticket.unwrap()
+        })
+        .collect();
+    c.bench_function(&format!("replay_guard/record_{TICKETS}"), |b| {
+        b.iter_batched(
+            || ReplayGuard::new(ReplayGuard::DEFAULT_CAPACITY).unwrap(),
+            |mut guard| {
+                for ticket in &tickets {
+                    guard.record(ticket, NOW).unwrap();
+                }
+                guard
+            },
+            BatchSize::SmallInput,
+        )
+    });
 }
 
 criterion_group! {

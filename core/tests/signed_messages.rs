@@ -1,10 +1,11 @@
 //! Signed messages (SIGNED_MESSAGES.md): the deployed Lloom vectors, the confide-v1 digest computed
-//! independently, tampering, the time window, replay protection, unsigned envelopes, signers.
+//! independently, tampering, the time window and its limits, replay protection (tickets, the
+//! fail-closed guard, caller checks), unsigned envelopes, signers.
 
 use confide_core::crypto::{Address, RecoverableSignature, SecretKey, Signer, keccak256};
 use confide_core::signed::{
-    LlmResponse, MessageScheme, RawSignedMessage, ReplayGuard, SignOptions, SignedMessage,
-    UsageRecord, Verifier, VerifyPolicy, VerifyWarning,
+    LlmResponse, MessageScheme, RawSignedMessage, ReplayGuard, ReplayTicket, SignOptions,
+    SignedMessage, UsageRecord, Verifier, VerifyPolicy, VerifyWarning,
 };
 use confide_core::{ErrorCode, ErrorDetail, Result, hex};
 use serde_json::{Value, json};
@@ -231,7 +232,7 @@ fn time_window_edges() {
 
 #[test]
 fn replay_within_the_window_is_rejected_and_allowed_after() {
-    let mut verifier = Verifier::new(VerifyPolicy::default());
+    let mut verifier = Verifier::new(VerifyPolicy::default()).unwrap();
     let with_nonce = RawSignedMessage::parse(&sign_confide(json!({"a":1}), NOW, Some(1))).unwrap();
     verifier.verify(&with_nonce, NOW).unwrap();
     assert_code(
@@ -257,22 +258,236 @@ fn replay_within_the_window_is_rejected_and_allowed_after() {
     assert_code(verifier.verify(&plain, NOW + 5), ErrorCode::ReplayDetected);
 }
 
+fn lloom_v1(timestamp: u64) -> RawSignedMessage {
+    let options = SignOptions {
+        timestamp,
+        nonce: None,
+        scheme: MessageScheme::LloomV1,
+    };
+    RawSignedMessage::sign_json(r#"{"a":1}"#, &key(), options).unwrap()
+}
+
+fn parsed(payload: Value, timestamp: u64, nonce: Option<u64>) -> RawSignedMessage {
+    RawSignedMessage::parse(&sign_confide(payload, timestamp, nonce)).unwrap()
+}
+
 #[test]
-fn replay_guard_memory_stays_bounded_under_a_million_distinct_nonces() {
-    let mut guard = ReplayGuard::new(10_000);
-    for n in 0u64..1_000_000 {
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&n.to_be_bytes());
-        guard.check_and_record(key, u64::MAX, NOW).unwrap();
-        assert!(guard.len() <= 10_000);
+fn policy_windows_above_seven_days_are_invalid_argument_everywhere() {
+    let json = sign_confide(json!({}), NOW, Some(1));
+    let envelope = RawSignedMessage::parse(&json).unwrap();
+    let widest = VerifyPolicy {
+        max_age_secs: VerifyPolicy::MAX_WINDOW_SECS,
+        max_future_skew_secs: VerifyPolicy::MAX_WINDOW_SECS,
+        ..VerifyPolicy::default()
+    };
+    assert_eq!(VerifyPolicy::MAX_WINDOW_SECS, 604_800);
+    widest.validate().unwrap();
+    Verifier::with_capacity(widest, 1).unwrap();
+    for (field, policy) in [
+        (
+            "max_age_secs",
+            VerifyPolicy {
+                max_age_secs: u64::MAX,
+                ..VerifyPolicy::default()
+            },
+        ),
+        (
+            "max_future_skew_secs",
+            VerifyPolicy {
+                max_future_skew_secs: u64::MAX,
+                ..VerifyPolicy::default()
+            },
+        ),
+        (
+            "max_age_secs",
+            VerifyPolicy {
+                max_age_secs: VerifyPolicy::MAX_WINDOW_SECS + 1,
+                ..widest
+            },
+        ),
+        (
+            "max_future_skew_secs",
+            VerifyPolicy {
+                max_future_skew_secs: VerifyPolicy::MAX_WINDOW_SECS + 1,
+                ..widest
+            },
+        ),
+    ] {
+        let name = format!("`{field}`");
+        for err in [
+            assert_code(policy.validate(), ErrorCode::InvalidArgument),
+            assert_code(Verifier::new(policy), ErrorCode::InvalidArgument),
+            assert_code(
+                Verifier::with_capacity(policy, 10),
+                ErrorCode::InvalidArgument,
+            ),
+            assert_code(envelope.verify(&policy, NOW), ErrorCode::InvalidArgument),
+            assert_code(
+                envelope.verify_unrecorded(&policy, NOW),
+                ErrorCode::InvalidArgument,
+            ),
+        ] {
+            assert!(err.message().contains(&name), "{err}");
+        }
     }
-    assert_eq!(guard.len(), 10_000);
-    let mut newest = [0u8; 32];
-    newest[..8].copy_from_slice(&999_999u64.to_be_bytes());
+}
+
+#[test]
+fn verifier_capacity_zero_is_invalid_argument() {
+    let err = assert_code(
+        Verifier::with_capacity(VerifyPolicy::default(), 0),
+        ErrorCode::InvalidArgument,
+    );
+    assert!(err.message().contains("`capacity`"), "{err}");
+    assert_code(ReplayGuard::new(0), ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn a_full_verifier_fails_closed_and_frees_room_as_entries_expire() {
+    let mut verifier = Verifier::with_capacity(VerifyPolicy::default(), 2).unwrap();
+    let first = parsed(json!({}), NOW, Some(1));
+    verifier.verify(&first, NOW).unwrap();
+    verifier
+        .verify(&parsed(json!({}), NOW + 5, Some(2)), NOW + 5)
+        .unwrap();
+    let third = parsed(json!({}), NOW + 10, Some(3));
+    let err = assert_code(verifier.verify(&third, NOW + 10), ErrorCode::RateLimited);
+    assert_eq!(err.message(), "replay memory is full; try again later");
+    // Nothing was forgotten to make room: the first envelope is still a replay.
+    assert_code(verifier.verify(&first, NOW + 10), ErrorCode::ReplayDetected);
+    assert_eq!(verifier.remembered(), 2);
+    // The first expires at NOW + 301 (the second at NOW + 306), which frees one slot.
+    assert_code(verifier.verify(&third, NOW + 300), ErrorCode::RateLimited);
+    verifier.verify(&third, NOW + 301).unwrap();
     assert_code(
-        guard.check_and_record(newest, u64::MAX, NOW),
+        verifier.verify(&third, NOW + 301),
         ErrorCode::ReplayDetected,
     );
+}
+
+#[test]
+fn verify_with_records_only_what_the_callers_check_accepts() {
+    // Room for one envelope: a refused one must not take it.
+    let mut verifier = Verifier::with_capacity(VerifyPolicy::default(), 1).unwrap();
+    let refused = parsed(json!({"to":"someone else"}), NOW, Some(1));
+    let legit = parsed(json!({"to":"me"}), NOW, Some(2));
+    let wrong_executor = |verified: &confide_core::signed::Verified| {
+        assert_eq!(verified.signer, Some(key().address()));
+        Err(confide_core::Error::new(
+            ErrorCode::Unauthorized,
+            "addressed to another executor",
+        ))
+    };
+    for _ in 0..2 {
+        assert_code(
+            verifier.verify_with(&refused, NOW, wrong_executor),
+            ErrorCode::Unauthorized,
+        );
+    }
+    assert_eq!(verifier.remembered(), 0);
+    let mut checked = false;
+    let verified = verifier
+        .verify_with(&legit, NOW, |_| {
+            checked = true;
+            Ok(())
+        })
+        .unwrap();
+    assert!(checked && verified.bound);
+    assert_eq!(verifier.remembered(), 1);
+    assert_code(
+        verifier.verify_with(&legit, NOW + 1, |_| Ok(())),
+        ErrorCode::ReplayDetected,
+    );
+    // A verification failure never reaches the check.
+    assert_code(
+        verifier.verify_with(&legit, NOW + 301, |_| panic!("not called")),
+        ErrorCode::MessageExpired,
+    );
+}
+
+#[test]
+fn verify_unrecorded_returns_the_ticket_a_guard_records() {
+    let policy = VerifyPolicy::default();
+    let mut guard = ReplayGuard::new(10).unwrap();
+    let envelope = parsed(json!({"a":1}), NOW, Some(1));
+    let (verified, ticket) = envelope.verify_unrecorded(&policy, NOW).unwrap();
+    assert_eq!(verified, envelope.verify(&policy, NOW).unwrap());
+    let ticket = ticket.expect("a signed envelope has a ticket");
+    guard.record(&ticket, NOW).unwrap();
+    assert_code(guard.record(&ticket, NOW), ErrorCode::ReplayDetected);
+    // Same (signer, nonce), another payload: the same ticket key.
+    let (_, same_nonce) = parsed(json!({"a":2}), NOW, Some(1))
+        .verify_unrecorded(&policy, NOW)
+        .unwrap();
+    assert_code(
+        guard.record(&same_nonce.unwrap(), NOW + 1),
+        ErrorCode::ReplayDetected,
+    );
+    assert_eq!(guard.len(), 1);
+
+    // Unsigned envelopes a lax policy accepts prove nothing: no ticket.
+    let lenient = VerifyPolicy {
+        require_signatures: false,
+        ..policy
+    };
+    let unsigned = RawSignedMessage::parse(r#"{"payload":{},"timestamp":1}"#).unwrap();
+    let (verified, ticket) = unsigned.verify_unrecorded(&lenient, NOW).unwrap();
+    assert_eq!(verified.warnings, [VerifyWarning::Unsigned]);
+    assert!(ticket.is_none());
+}
+
+/// The guard remembers `ticket` (recorded at `recorded_at`) until exactly `expires_at`.
+#[track_caller]
+fn assert_remembered_until(ticket: &ReplayTicket, recorded_at: u64, expires_at: u64) {
+    let mut guard = ReplayGuard::new(1).unwrap();
+    guard.record(ticket, recorded_at).unwrap();
+    assert_code(
+        guard.record(ticket, expires_at - 1),
+        ErrorCode::ReplayDetected,
+    );
+    guard.record(ticket, expires_at).unwrap();
+}
+
+#[test]
+fn tickets_expire_when_the_envelope_can_no_longer_pass_the_window() {
+    let policy = VerifyPolicy {
+        max_age_secs: 100,
+        max_future_skew_secs: 50,
+        ..VerifyPolicy::default()
+    };
+    let ticket = |envelope: &RawSignedMessage, now| {
+        envelope.verify_unrecorded(&policy, now).unwrap().1.unwrap()
+    };
+    // Bound: timestamp + max age + 1, whenever it was received.
+    let bound = parsed(json!({}), NOW, Some(1));
+    assert_remembered_until(&ticket(&bound, NOW - 50), NOW - 50, NOW + 101);
+    assert_remembered_until(&ticket(&bound, NOW + 100), NOW + 100, NOW + 101);
+    assert_code(bound.verify(&policy, NOW + 101), ErrorCode::MessageExpired);
+    // Unbound (lloom-v1): its timestamp can be rewritten, so now + max age + max skew + 1.
+    let lloom = lloom_v1(NOW);
+    assert_remembered_until(&ticket(&lloom, NOW), NOW, NOW + 151);
+    assert_remembered_until(&ticket(&lloom, NOW + 1_000), NOW + 1_000, NOW + 1_151);
+}
+
+#[test]
+fn ticket_expiry_saturates_at_the_end_of_time() {
+    let widest = VerifyPolicy {
+        max_age_secs: VerifyPolicy::MAX_WINDOW_SECS,
+        max_future_skew_secs: VerifyPolicy::MAX_WINDOW_SECS,
+        ..VerifyPolicy::default()
+    };
+    let late = u64::MAX - 5;
+    let mut guard = ReplayGuard::new(4).unwrap();
+    for envelope in [parsed(json!({}), late, Some(1)), lloom_v1(late)] {
+        let (_, ticket) = envelope.verify_unrecorded(&widest, late).unwrap();
+        let ticket = ticket.unwrap();
+        guard.record(&ticket, late).unwrap();
+        // Remembered to the last second: an expiry that wrapped around would be forgotten.
+        assert_code(
+            guard.record(&ticket, u64::MAX - 1),
+            ErrorCode::ReplayDetected,
+        );
+    }
 }
 
 #[test]

@@ -168,24 +168,61 @@ fn time_window_and_unsigned_policy() {
     unsafe { confide_secret_key_free(wallet) };
 }
 
+fn new_verifier(
+    policy: Option<&ConfideVerifyPolicy>,
+    capacity: usize,
+) -> Result<*mut ConfideVerifier, Failure> {
+    let mut verifier = ptr::null_mut();
+    let error = unsafe {
+        confide_verifier_new(
+            policy.map_or(ptr::null(), |p| p as *const _),
+            capacity,
+            &mut verifier,
+        )
+    };
+    if error.is_null() {
+        assert!(!verifier.is_null());
+        Ok(verifier)
+    } else {
+        assert!(verifier.is_null());
+        Err(take_error(error))
+    }
+}
+
+fn verifier_verify(
+    verifier: *mut ConfideVerifier,
+    envelope: &str,
+    now: u64,
+) -> Result<Outcome, Failure> {
+    let mut verified = ptr::null_mut();
+    let error =
+        unsafe { confide_verifier_verify(verifier, c(envelope).as_ptr(), now, &mut verified) };
+    if error.is_null() {
+        Ok(read_verified(verified))
+    } else {
+        assert!(verified.is_null());
+        Err(take_error(error))
+    }
+}
+
 #[test]
 fn verifier_rejects_a_replay() {
     let wallet = key(WALLET_HEX);
     let envelope = sign(wallet, NOW, Some(9), 0).unwrap();
-    let mut verifier = ptr::null_mut();
-    ok(unsafe { confide_verifier_new(ptr::null(), 0, &mut verifier) });
-    let run = |now| {
-        let mut verified = ptr::null_mut();
-        let error =
-            unsafe { confide_verifier_verify(verifier, c(&envelope).as_ptr(), now, &mut verified) };
-        if error.is_null() {
-            Ok(read_verified(verified))
-        } else {
-            Err(take_error(error))
-        }
-    };
-    assert_eq!(run(NOW).unwrap().0.as_deref(), Some(WALLET_ADDRESS));
-    assert_eq!(run(NOW + 1).unwrap_err().name, "REPLAY_DETECTED");
+    let verifier = new_verifier(None, 16).unwrap();
+    assert_eq!(
+        verifier_verify(verifier, &envelope, NOW)
+            .unwrap()
+            .0
+            .as_deref(),
+        Some(WALLET_ADDRESS)
+    );
+    assert_eq!(
+        verifier_verify(verifier, &envelope, NOW + 1)
+            .unwrap_err()
+            .name,
+        "REPLAY_DETECTED"
+    );
     let mut verified = ptr::null_mut();
     fails_on_argument(
         unsafe {
@@ -194,13 +231,95 @@ fn verifier_rejects_a_replay() {
         "verifier",
     );
     fails_on_argument(
-        unsafe { confide_verifier_new(ptr::null(), 0, ptr::null_mut()) },
+        unsafe { confide_verifier_new(ptr::null(), 16, ptr::null_mut()) },
         "out_verifier",
     );
     unsafe {
         confide_verifier_free(verifier);
         confide_secret_key_free(wallet);
     }
+}
+
+#[test]
+fn a_full_verifier_fails_closed() {
+    let wallet = key(WALLET_HEX);
+    let first = sign(wallet, NOW, Some(1), 0).unwrap();
+    let second = sign(wallet, NOW, Some(2), 0).unwrap();
+    let verifier = new_verifier(None, 1).unwrap();
+    verifier_verify(verifier, &first, NOW).unwrap();
+    let failure = verifier_verify(verifier, &second, NOW).unwrap_err();
+    assert_eq!(failure.name, "RATE_LIMITED");
+    assert_eq!(failure.message, "replay memory is full; try again later");
+    // The first envelope was not forgotten to make room.
+    assert_eq!(
+        verifier_verify(verifier, &first, NOW + 1).unwrap_err().name,
+        "REPLAY_DETECTED"
+    );
+    // It expires at NOW + 301, which frees the slot (for an envelope still inside its window).
+    let later = sign(wallet, NOW + 301, Some(2), 0).unwrap();
+    verifier_verify(verifier, &later, NOW + 301).unwrap();
+    unsafe {
+        confide_verifier_free(verifier);
+        confide_secret_key_free(wallet);
+    }
+}
+
+#[test]
+fn verifier_capacity_zero_is_the_cores_invalid_argument() {
+    let failure = new_verifier(None, 0).unwrap_err();
+    assert_eq!(failure.code, ConfideErrorCode::InvalidArgument as u32);
+    assert!(
+        failure.message.contains("`capacity`"),
+        "{}",
+        failure.message
+    );
+}
+
+#[test]
+fn policy_windows_above_seven_days_are_invalid_argument() {
+    let wallet = key(WALLET_HEX);
+    let envelope = sign(wallet, NOW, Some(1), 0).unwrap();
+    let mut widest = ConfideVerifyPolicy {
+        max_age_secs: 0,
+        max_future_skew_secs: 0,
+        require_signatures: false,
+        require_bound_scheme: false,
+    };
+    ok(unsafe { confide_verify_policy_default(&mut widest) });
+    widest.max_age_secs = 604_800;
+    widest.max_future_skew_secs = 604_800;
+    verify(&envelope, Some(&widest), NOW).unwrap();
+    unsafe { confide_verifier_free(new_verifier(Some(&widest), 1).unwrap()) };
+    let too_old = ConfideVerifyPolicy {
+        max_age_secs: u64::MAX,
+        ..widest
+    };
+    let too_far_ahead = ConfideVerifyPolicy {
+        max_future_skew_secs: u64::MAX,
+        ..widest
+    };
+    let just_over = ConfideVerifyPolicy {
+        max_age_secs: 604_801,
+        ..widest
+    };
+    for (policy, field) in [
+        (too_old, "max_age_secs"),
+        (too_far_ahead, "max_future_skew_secs"),
+        (just_over, "max_age_secs"),
+    ] {
+        for failure in [
+            verify(&envelope, Some(&policy), NOW).unwrap_err(),
+            new_verifier(Some(&policy), 16).unwrap_err(),
+        ] {
+            assert_eq!(failure.name, "INVALID_ARGUMENT");
+            assert!(
+                failure.message.contains(&format!("`{field}`")),
+                "{}",
+                failure.message
+            );
+        }
+    }
+    unsafe { confide_secret_key_free(wallet) };
 }
 
 #[test]

@@ -49,7 +49,8 @@ pub struct SignMessageOptions {
 }
 
 /// What `verifyMessage` accepts; every field is optional (defaults: 300 s maximum age, 300 s
-/// future skew, signatures required, lloom-v1 allowed).
+/// future skew, signatures required, lloom-v1 allowed). A window above 604,800 s (7 days) is
+/// `INVALID_ARGUMENT`.
 #[napi(object, object_to_js = false)]
 pub struct VerifyMessagePolicy {
     /// Reject (confide-v1) or warn (lloom-v1) when older than this many seconds.
@@ -185,7 +186,8 @@ fn message_signer_arg(value: Unknown<'_>) -> Result<SignerArg<'_>> {
 
 /// Verifies an envelope (JSON text) at `now` under `policy`: signature → signer
 /// (`INVALID_SIGNER`, `MALFORMED_SIGNATURE`) → time window (`MESSAGE_EXPIRED`,
-/// `MESSAGE_FROM_FUTURE`) → policy (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`). No replay guard.
+/// `MESSAGE_FROM_FUTURE`) → policy (`UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`; a window above 7 days
+/// is `INVALID_ARGUMENT`). No replay guard.
 #[napi]
 pub fn verify_message(
     #[napi(ts_arg_type = "string")] envelope: Unknown<'_>,
@@ -270,7 +272,9 @@ impl Verified {
 /// A verification policy plus a bounded replay guard (the core's `Verifier`): verifies envelopes
 /// like `verifyMessage` and rejects a repeat inside the time window with `REPLAY_DETECTED`. A
 /// repeat is the same signer and nonce for a confide-v1 envelope with a nonce, the same signed
-/// digest otherwise. Keep one per process (or per trust domain); its memory is in this object.
+/// digest otherwise. The guard fails closed: when it is full of envelopes still inside their
+/// window, a new one is refused with `RATE_LIMITED` until some expire (nothing is forgotten to
+/// make room). Keep one per process (or per trust domain); its memory is in this object.
 #[napi]
 pub struct Verifier {
     inner: signed::Verifier,
@@ -279,7 +283,8 @@ pub struct Verifier {
 #[napi]
 impl Verifier {
     /// A verifier with `policy` (defaults as for `verifyMessage`) whose replay guard remembers at
-    /// most `capacity` envelopes (default 100,000; when full, the oldest is forgotten first).
+    /// most `capacity` envelopes (default 100,000). A window above 7 days or a capacity of 0 is
+    /// `INVALID_ARGUMENT`.
     #[napi(constructor)]
     pub fn new(
         #[napi(ts_arg_type = "VerifyMessagePolicy")] policy: Option<Unknown<'_>>,
@@ -288,25 +293,20 @@ impl Verifier {
         let policy = policy_arg(policy)?;
         let capacity = match capacity {
             Some(capacity) if !args::is_nullish(&capacity)? => {
-                let n = args::convert::<f64>(capacity, "capacity")?;
-                match args::uint(n, "capacity")? {
-                    0 => return Err(invalid_argument("capacity", "expected at least 1")),
-                    n => {
-                        usize::try_from(n).map_err(|_| invalid_argument("capacity", "too large"))?
-                    }
-                }
+                let n = args::uint(args::convert::<f64>(capacity, "capacity")?, "capacity")?;
+                usize::try_from(n).map_err(|_| invalid_argument("capacity", "too large"))?
             }
             _ => signed::Verifier::DEFAULT_CAPACITY,
         };
         Ok(Self {
-            inner: signed::Verifier::with_capacity(policy, capacity),
+            inner: signed::Verifier::with_capacity(policy, capacity).into_js()?,
         })
     }
 
     /// Verifies an envelope (JSON text) at `now` (Unix seconds) and records it: the same checks
     /// and result as `verifyMessage`, plus `REPLAY_DETECTED` for an envelope already accepted
-    /// within the window. Rejected envelopes, and unsigned ones a lax policy accepts, are not
-    /// recorded.
+    /// within the window and `RATE_LIMITED` while the guard is full. Rejected envelopes, and
+    /// unsigned ones a lax policy accepts, are not recorded.
     #[napi]
     pub fn verify(
         &mut self,

@@ -1,5 +1,6 @@
 // Signed messages beyond the stateless path: `signMessage` with a wallet callback (`MessageSigner`)
-// and `Verifier` (policy + bounded replay guard), happy paths and every error code they surface.
+// and `Verifier` (policy + bounded, fail-closed replay guard), happy paths and every error code they
+// surface, including the core's policy and capacity checks.
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { native, now, throwsCode, nobleSigner } from './helpers.mjs'
@@ -188,16 +189,46 @@ test('Verifier: unsigned envelopes a lax policy accepts are not recorded', () =>
   assert.equal(verifier.remembered, 0)
 })
 
-test('Verifier: the guard is bounded by capacity (oldest forgotten first)', () => {
+test('Verifier: a full guard fails closed with RATE_LIMITED and forgets nothing', () => {
   const w = wallet()
   const t = now()
   const verifier = new native.Verifier(undefined, 2)
   const envelopes = [1, 2, 3].map((nonce) => native.signMessage({ a: 1 }, w.secret, t, { nonce }))
-  for (const envelope of envelopes) verifier.verify(envelope, t)
+  verifier.verify(envelopes[0], t)
+  verifier.verify(envelopes[1], t)
+  const error = throwsCode(() => verifier.verify(envelopes[2], t), 'RATE_LIMITED')
+  assert.equal(error.message, 'replay memory is full; try again later')
+  throwsCode(() => verifier.verify(envelopes[0], t + 1), 'REPLAY_DETECTED') // not evicted
   assert.equal(verifier.remembered, 2)
-  throwsCode(() => verifier.verify(envelopes[2], t), 'REPLAY_DETECTED')
-  verifier.verify(envelopes[0], t) // evicted, so accepted again
-  assert.equal(verifier.remembered, 2)
+  // Both expire at t + 301: room again for a fresh envelope.
+  const fresh = native.signMessage({ a: 1 }, w.secret, t + 301, { nonce: 3 })
+  assert.equal(verifier.verify(fresh, t + 301).signer, w.address)
+  assert.equal(verifier.remembered, 1)
+})
+
+test('policy windows above 7 days are INVALID_ARGUMENT from the core, for verifyMessage and Verifier', async () => {
+  const w = wallet()
+  const t = now()
+  const envelope = native.signMessage({ a: 1 }, w.secret, t, { nonce: 1 })
+  const week = 7 * 24 * 3600
+  assert.equal(native.verifyMessage(envelope, t, { maxAgeSecs: week, maxFutureSkewSecs: week }).signer, w.address)
+  assert.equal(new native.Verifier({ maxAgeSecs: week, maxFutureSkewSecs: week }).verify(envelope, t).signer, w.address)
+  const cases = [
+    [{ maxAgeSecs: Number.MAX_SAFE_INTEGER }, 'max_age_secs'],
+    [{ maxFutureSkewSecs: Number.MAX_SAFE_INTEGER }, 'max_future_skew_secs'],
+    [{ maxAgeSecs: week + 1, maxFutureSkewSecs: week }, 'max_age_secs'],
+  ]
+  for (const [policy, field] of cases) {
+    const name = new RegExp('`' + field + '`')
+    assert.match(throwsCode(() => native.verifyMessage(envelope, t, policy), 'INVALID_ARGUMENT').message, name)
+    assert.match(throwsCode(() => new native.Verifier(policy), 'INVALID_ARGUMENT').message, name)
+    await assert.rejects(native.verifyMessageAsync(envelope, t, policy), (error) => error.code === 'INVALID_ARGUMENT' && name.test(error.message))
+  }
+})
+
+test('Verifier: capacity 0 is the core\'s INVALID_ARGUMENT', () => {
+  const error = throwsCode(() => new native.Verifier({}, 0), 'INVALID_ARGUMENT')
+  assert.match(error.message, /`capacity`/)
 })
 
 test('Verifier: INVALID_ARGUMENT for malformed arguments', () => {
