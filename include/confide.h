@@ -268,6 +268,11 @@ typedef struct ConfideInitParams {
     uint64_t price_per_token;
     // Optional request id echoed in the host's ack, or NULL.
     const char *request_id;
+    // The current time in Unix seconds, sent inside the encrypted session data so the host can
+    // refuse a stale or replayed init (E2EE.md §1 "Freshness"); 0 (what a zero-initialised struct
+    // holds) reads the system clock. Set it when the app keeps its own clock (a trusted network
+    // time, or a fixed time in tests).
+    uint64_t timestamp;
 } ConfideInitParams;
 
 // Token counts of one response (`stream_end.usage`).
@@ -312,14 +317,23 @@ typedef struct ConfideClientEvent {
     bool has_usage;
     // `END`: token counts (when `has_usage`).
     struct ConfideUsage usage;
-    // `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, verify it with
-    // `confide_signed_message_verify`), or NULL.
+    // `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, byte-exact as
+    // the host sent it), already verified (see `verified`); keep it as evidence. NULL when the
+    // host sent none.
     char *receipt_json;
-    // The whole event as JSON, always set: `{"type":"chunk","id","index","text","final"}`,
-    // `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage",
-    // "receipt"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code","message"}`,
-    // `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
+    // The whole event as the core's canonical JSON, always set (absent values are left out;
+    // request ids are strings): `{"type":"chunk","id","index","text","final"}`,
+    // `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage":
+    // {"promptTokens","completionTokens","totalTokens"},"receipt" (the envelope as a JSON
+    // string),"verified"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code",
+    // "message"}`, `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
     char *json;
+    // `END`: true when the host's receipt was verified against this response: signed
+    // (confide-v1) by the host key the session was created with, for this client and session,
+    // over exactly the decrypted text and the token counts in `usage` (a receipt that does not
+    // match is an error of `confide_client_session_open`). False when the host sent no receipt
+    // (the deployed Fabstir host sends none): the answer is unverified.
+    bool verified;
 } ConfideClientEvent;
 
 // Limits of a `ConfideHostSession`. `confide_host_config_default` gives 1024 sessions and 1800
@@ -456,8 +470,10 @@ struct ConfideError *confide_client_session_new_with_signer(const uint8_t *host_
                                                             struct ConfideClientSession **out_session);
 
 // Builds the `encrypted_session_init` frame to send (fresh ephemeral key, session key and nonce
-// from the OS RNG; signed by the wallet key or the sign callback). Calling it again re-keys the
-// session. Free `*out_frame` with `confide_string_free`.
+// from the OS RNG; signed by the wallet key or the sign callback). The encrypted session data
+// carries `params.timestamp` (or the system clock's time when it is 0), so the host can refuse a
+// stale or replayed init. Calling it again re-keys the session. Free `*out_frame` with
+// `confide_string_free`.
 //
 // Errors: `INVALID_SIGNATURE` when the sign callback fails or returns an unusable signature;
 // `INVALID_ARGUMENT` for NULL or non-UTF-8 strings in `params`.
@@ -489,10 +505,12 @@ struct ConfideError *confide_client_session_seal_prompt(struct ConfideClientSess
 
 // Opens a frame the host sent (JSON text): decrypts and checks it (chunk order from 0,
 // `chunk_<index>` AAD, nonce freshness, final AAD, our address in the ack, no plaintext in an
-// encrypted session). Violations are errors (`REPLAY_DETECTED`, `INVALID_AAD`, `NONCE_REUSE`,
-// `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, …); an `error` frame from the
-// host is not an error here but an event of kind `CONFIDE_EVENT_KIND_ERROR`. Free
-// `*out_event` with `confide_client_event_free`.
+// encrypted session, `stream_end` only after the encrypted final, and the host's receipt against
+// the decrypted text and usage). Violations are errors (`REPLAY_DETECTED`, `INVALID_AAD`,
+// `NONCE_REUSE`, `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, and for the
+// receipt `INVALID_SIGNER`, `UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`, `MALFORMED_SIGNATURE`, …)
+// and leave the session as it was; an `error` frame from the host is not an error here but an
+// event of kind `CONFIDE_EVENT_KIND_ERROR`. Free `*out_event` with `confide_client_event_free`.
 //
 // # Safety
 // `session` is a live session not used concurrently; `frame` is NULL or NUL-terminated;

@@ -21,8 +21,10 @@ export declare class ClientSession {
   constructor(opts: ClientSessionOptions)
   /**
    * The `encrypted_session_init` frame to send (fresh ephemeral key, session key and nonce from
-   * the OS RNG). Calling it again re-keys the session. With a `signer` callback, the callback
-   * runs during this call; its failure is `INVALID_SIGNATURE`.
+   * the OS RNG). The encrypted session data carries `params.timestamp` (default: the system
+   * clock's time), so the host can refuse a stale or replayed init. Calling it again re-keys
+   * the session. With a `signer` callback, the callback runs during this call; its failure is
+   * `INVALID_SIGNATURE`.
    */
   initMessage(params: InitMessageParams): string
   /**
@@ -38,10 +40,13 @@ export declare class ClientSession {
    */
   sealPrompt(id: string, prompt: string | Record<string, unknown>): string
   /**
-   * Opens a frame the host sent (JSON text), decrypting and checking it. Protocol violations
-   * throw (`REPLAY_DETECTED`, `INVALID_AAD`, `NONCE_REUSE`, `DECRYPTION_FAILED`,
-   * `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, …); an `error` frame from the host is returned as
-   * an event of type `'error'`.
+   * Opens a frame the host sent (JSON text), decrypting and checking it, including a
+   * `stream_end` only after the encrypted final and its receipt against the decrypted text
+   * and usage. Protocol violations throw and leave the session as it was (`REPLAY_DETECTED`,
+   * `INVALID_AAD`, `NONCE_REUSE`, `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`,
+   * `INVALID_MESSAGE`, and for the receipt `INVALID_SIGNER`, `UNSIGNED_MESSAGE`,
+   * `UNSUPPORTED_SCHEME`, `MALFORMED_SIGNATURE`, …); an `error` frame from the host is returned
+   * as an event of type `'error'`.
    */
   open(frame: string): ClientEvent
   /**
@@ -172,9 +177,17 @@ export type ClientEvent =
     finishReason?: string; /** Token counts. */
     usage?: Usage; /**
      * The host's signed usage receipt (`SignedMessage<UsageRecord>` envelope JSON, exactly as
-     * sent): check it with `verifyMessage`.
+     * sent), already verified by `open` (see `verified`); keep it as evidence, which anyone
+     * can check with `verifyMessage` against the host's address.
      */
-  receipt?: string }
+    receipt?: string; /**
+     * True when `open` verified the receipt against this response: signed (confide-v1) by
+     * the host key the session was created with, for this client and session, over exactly
+     * the decrypted text and the token counts in `usage` (a receipt that does not match
+     * throws). False when the host sent none (the deployed Fabstir host never does): the
+     * answer is unverified.
+     */
+  verified: boolean }
   | { type: 'error'; /** Request id, when the error concerns one. */
     id?: string; /** The host's code string. */
     code: string; /** The host's message. */
@@ -250,6 +263,12 @@ export interface InitMessageParams {
   pricePerToken: number | bigint
   /** Optional request id, echoed in the host's ack. */
   id?: string
+  /**
+   * The current time in Unix seconds, sent inside the encrypted session data so the host can
+   * refuse a stale or replayed init; default: the system clock. Set it when the app keeps its
+   * own clock (a trusted network time, or a fixed time in tests).
+   */
+  timestamp?: number
 }
 
 /** A wallet (or HSM, enclave…) that signs for `signMessage` instead of a secret key. */

@@ -52,6 +52,7 @@ fn params(session_id: &str) -> InitParams {
         model_name: "demo".into(),
         price_per_token: 2_272_727_273,
         id: None,
+        timestamp: Some(NOW),
     }
 }
 

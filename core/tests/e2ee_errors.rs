@@ -1,8 +1,10 @@
-//! Every E2EE error code the core can produce, each from a realistic bad input.
+//! Every E2EE error code the core can produce, each from a realistic bad input: the host side
+//! through the host engine, the client side through `ClientSession` (with host frames forged under
+//! a known session key where a real host would never send them).
 //!
 //! Codes that only a server can produce (ENCRYPTION_NOT_SUPPORTED, MESSAGE_TOO_LARGE, RATE_LIMITED,
-//! MODEL_NOT_FOUND, TOKEN_LIMIT_EXCEEDED, INFERENCE_FAILED, INTERNAL) are exercised over the wire by
-//! the node-server's tests; the core only defines them (see `error.rs`).
+//! MODEL_NOT_FOUND, TOKEN_LIMIT_EXCEEDED, INFERENCE_FAILED, INTERNAL) are exercised by the host
+//! engine's and the node-server's tests; the core only defines them (see `error.rs`).
 
 mod support;
 
@@ -11,12 +13,15 @@ use confide_core::crypto::{
 };
 use confide_core::e2ee::wire::{EncryptedPayload, SessionInitFrame, SessionInitPayload};
 use confide_core::e2ee::{
-    ClientFrame, ClientSession, HostFrame, InitSecrets, PromptRequest, SessionStore,
-    SignatureScheme, StoreConfig, WireId,
+    ClientEvent, ClientFrame, ClientSession, HostFrame, SignatureScheme, Usage, WireId,
 };
-use confide_core::{ErrorCode, Result, hex};
+use confide_core::signed::{MessageScheme, SignOptions, SignedMessage, UsageRecord};
+use confide_core::{ErrorCode, ErrorDetail, Result, hex};
 use serde_json::json;
-use support::{NOW, Pair, ack_json, host_key, init_frame, params, rng, signed_init, wallet_key};
+use support::{
+    Host, KeyedClient, NOW, Pair, ack_json, host_key, init_frame, params, rng, sign_receipt,
+    signed_init, stream_end, usage_record, wallet_key,
+};
 
 #[track_caller]
 fn assert_code<T: std::fmt::Debug>(result: Result<T>, code: ErrorCode) -> String {
@@ -65,8 +70,9 @@ fn good_init() -> SessionInitFrame {
     signed_init(SignatureScheme::Eip191, &wallet_key(), 7, "s1")
 }
 
-fn accept(frame: &SessionInitFrame) -> Result<confide_core::e2ee::InitAccepted> {
-    SessionStore::default().accept_init(&host_key(), frame, NOW, |_| true)
+/// A fresh host's answer to `frame`: its ack, or its error.
+fn accept(frame: &SessionInitFrame) -> Result<String> {
+    Host::new().accept(frame)
 }
 
 fn with_payload(edit: impl FnOnce(&mut SessionInitPayload)) -> SessionInitFrame {
@@ -94,12 +100,16 @@ fn missing_payload_and_fields() {
 
     let mut pair = Pair::new(SignatureScheme::Eip191);
     let frame = json!({"type":"encrypted_message","session_id":"s1","id":"m"}).to_string();
-    assert_code(pair.host_receive(&frame), ErrorCode::MissingPayload);
+    assert_code(pair.host_receive("m", &frame), ErrorCode::MissingPayload);
     let frame = json!({"type":"encrypted_message","session_id":"s1","id":"m",
         "payload":{"ciphertextHex":"00","nonceHex":"00"}})
     .to_string();
     assert!(
-        assert_code(pair.host_receive(&frame), ErrorCode::MissingPayloadFields).contains("aadHex")
+        assert_code(
+            pair.host_receive("m", &frame),
+            ErrorCode::MissingPayloadFields
+        )
+        .contains("aadHex")
     );
 }
 
@@ -197,7 +207,11 @@ fn malformed_session_data_names_the_field() {
         &format!(r#"{{"sessionKey":"{key}","pricePerToken":7}}"#),
         &wallet_key(),
     );
-    assert_eq!(accept(&ok).unwrap().client_address, wallet_key().address());
+    assert!(
+        accept(&ok)
+            .unwrap()
+            .contains(&wallet_key().address().to_checksum())
+    );
 }
 
 #[test]
@@ -223,131 +237,117 @@ fn sdk_scheme_recid_and_recovery_key_must_match_the_signer() {
 #[test]
 fn init_replay_id_theft_authorization_and_capacity() {
     let frame = good_init();
-    let mut store = SessionStore::new(StoreConfig {
-        capacity: 1,
-        idle_timeout_secs: 60,
-    });
-    store
-        .accept_init(&host_key(), &frame, NOW, |_| true)
-        .unwrap();
-    assert_code(
-        store.accept_init(&host_key(), &frame, NOW + 1, |_| true),
-        ErrorCode::ReplayDetected,
-    );
-
     let thief = SecretKey::from_hex(&"99".repeat(32)).unwrap();
+    let mut host = Host::with_config(|config| {
+        config.limits.max_sessions_per_connection = 1;
+        config.limits.session_ttl_secs = 60;
+        config.policy.allowed_clients = vec![wallet_key().address()];
+    });
+    host.accept(&frame).unwrap();
+    assert_code(host.accept(&frame), ErrorCode::ReplayDetected);
+
+    // Another address claiming the session id (the allow-list aside: it is checked later).
     let stolen = signed_init(SignatureScheme::Eip191, &thief, 99, "s1");
-    assert_code(
-        store.accept_init(&host_key(), &stolen, NOW, |_| true),
-        ErrorCode::SessionIdInUse,
+    let message = assert_code(host.accept(&stolen), ErrorCode::Unauthorized);
+    assert!(
+        message.contains(&thief.address().to_checksum()),
+        "{message}"
     );
 
-    let second = signed_init(SignatureScheme::Eip191, &thief, 100, "s2");
+    let second = signed_init(SignatureScheme::Eip191, &wallet_key(), 100, "s2");
+    assert_code(host.accept(&second), ErrorCode::TooManySessions);
+    // Once the first session idles out (the driver's timer expires it), the slot frees up.
+    host.connection.expire((NOW + 61) * 1000);
+    let json = ClientFrame::EncryptedSessionInit(second).to_json();
+    host.send_at(&json, NOW + 61).ok().unwrap();
+    let prompt = json!({"type":"encrypted_message","session_id":"s1","id":"m",
+        "payload":{"ciphertextHex":"00","nonceHex":"00".repeat(24),"aadHex":""}})
+    .to_string();
     assert_code(
-        store.accept_init(&host_key(), &second, NOW, |_| true),
-        ErrorCode::TooManySessions,
-    );
-    let message = assert_code(
-        store.accept_init(&host_key(), &second, NOW, |address| {
-            *address != thief.address()
-        }),
-        ErrorCode::Unauthorized,
-    );
-    assert!(message.contains(&thief.address().to_checksum()));
-    // Once the first session idles out, the slot frees up.
-    store
-        .accept_init(&host_key(), &second, NOW + 61, |_| true)
-        .unwrap();
-    assert_code(
-        store.session_mut(&WireId::from("s1"), NOW + 61),
+        host.send_at(&prompt, NOW + 61).ok(),
         ErrorCode::SessionKeyNotFound,
     );
 }
 
-/// A session whose key the test knows, to craft host-bound messages by hand.
-fn known_key_pair() -> (Pair, SymmetricKey) {
-    let mut pair = Pair::new(SignatureScheme::Eip191);
-    let key = SymmetricKey::from_bytes([0x5a; 32]);
-    let secrets = InitSecrets {
-        ephemeral: SecretKey::from_hex(&"44".repeat(32)).unwrap(),
-        session_key: key.clone(),
-        nonce: [9; 24],
-        salt: None,
-    };
-    let init = pair
-        .client
-        .init_message_with(&wallet_key(), &support::params("s1"), secrets)
-        .unwrap();
-    let frame = init_frame(&init);
-    let accepted = pair
-        .store
-        .accept_init(&pair.host, &frame, NOW, |_| true)
-        .unwrap();
-    pair.client.open(&ack_json(&frame, &accepted)).unwrap();
-    (pair, key)
+#[test]
+fn a_session_id_belongs_to_the_client_that_opened_it() {
+    let thief = SecretKey::from_hex(&"99".repeat(32)).unwrap();
+    let mut host = Host::new();
+    host.accept(&good_init()).unwrap();
+    let stolen = signed_init(SignatureScheme::Eip191, &thief, 99, "s1");
+    assert_code(host.accept(&stolen), ErrorCode::SessionIdInUse);
 }
 
-fn message(key: &SymmetricKey, aad: &str, nonce: [u8; 24], text: &str) -> String {
+/// An `encrypted_message` for request `id` sealed by hand under `key`.
+fn message(key: &SymmetricKey, id: &str, aad: &str, nonce: [u8; 24], text: &str) -> String {
     let ciphertext = key.seal(&nonce, aad.as_bytes(), text.as_bytes()).unwrap();
-    json!({"type":"encrypted_message","session_id":"s1","id":"m",
+    json!({"type":"encrypted_message","session_id":"s1","id":id,
         "payload": EncryptedPayload::new(&ciphertext, &nonce, aad.as_bytes(), None)})
     .to_string()
 }
 
 #[test]
 fn message_counter_aad_and_nonce_rules() {
-    let (mut pair, key) = known_key_pair();
+    let keyed = KeyedClient::new();
+    let key = &keyed.key;
+    let mut host = Host::new();
+    host.accept(&init_frame(&keyed.init)).unwrap();
+    let mut receive = |id: &str, aad: &str, nonce: [u8; 24], text: &str| {
+        let reply = host.send(&message(key, id, aad, nonce, text)).ok()?;
+        Ok(reply
+            .starts
+            .into_iter()
+            .next()
+            .and_then(|(_, prompt)| prompt))
+    };
     assert_eq!(
-        pair.host_receive(&message(&key, "message_3", [1; 24], "a"))
-            .unwrap()
-            .as_deref(),
+        receive("a", "message_3", [1; 24], "a").unwrap().as_deref(),
         Some("a")
     );
     // Replayed frame, and an older index.
     assert_code(
-        pair.host_receive(&message(&key, "message_3", [1; 24], "a")),
+        receive("a2", "message_3", [1; 24], "a"),
         ErrorCode::ReplayDetected,
     );
     assert_code(
-        pair.host_receive(&message(&key, "message_2", [2; 24], "b")),
+        receive("b", "message_2", [2; 24], "b"),
         ErrorCode::ReplayDetected,
     );
     // A gap is fine; a reused nonce with a new index is not.
     assert_code(
-        pair.host_receive(&message(&key, "message_4", [1; 24], "c")),
+        receive("c", "message_4", [1; 24], "c"),
         ErrorCode::NonceReuse,
     );
     assert_eq!(
-        pair.host_receive(&message(&key, "message_9", [3; 24], "d"))
-            .unwrap()
-            .as_deref(),
+        receive("d", "message_9", [3; 24], "d").unwrap().as_deref(),
         Some("d")
     );
     for bad in ["msg_10", "message_", "message_010", "message_-1"] {
-        assert_code(
-            pair.host_receive(&message(&key, bad, [4; 24], "e")),
-            ErrorCode::InvalidAad,
-        );
+        assert_code(receive("e", bad, [4; 24], "e"), ErrorCode::InvalidAad);
     }
     // Wrong key ⇒ decryption fails, and the counter did not move: message_10 still works.
     let wrong = SymmetricKey::from_bytes([1; 32]);
     assert_code(
-        pair.host_receive(&message(&wrong, "message_10", [5; 24], "f")),
+        host.send(&message(&wrong, "f", "message_10", [5; 24], "f"))
+            .ok(),
         ErrorCode::DecryptionFailed,
     );
-    assert!(
-        pair.host_receive(&message(&key, "message_10", [5; 24], "g"))
-            .is_ok()
-    );
+    let mut receive = |id: &str, aad: &str, nonce: [u8; 24], text: &str| {
+        host.send(&message(key, id, aad, nonce, text)).ok()
+    };
+    assert!(receive("g", "message_10", [5; 24], "g").is_ok());
     let short_nonce = json!({"type":"encrypted_message","session_id":"s1",
         "payload":{"ciphertextHex":"00","nonceHex":"00","aadHex":""}})
     .to_string();
-    assert_code(pair.host_receive(&short_nonce), ErrorCode::InvalidNonceSize);
-    let unknown = message(&key, "message_11", [6; 24], "h").replace("\"s1\"", "\"nope\"");
-    assert_code(pair.host_receive(&unknown), ErrorCode::SessionKeyNotFound);
+    assert_code(host.send(&short_nonce).ok(), ErrorCode::InvalidNonceSize);
+    let unknown = message(key, "h", "message_11", [6; 24], "h").replace("\"s1\"", "\"nope\"");
+    assert_code(host.send(&unknown).ok(), ErrorCode::SessionKeyNotFound);
     // Authenticated but not a usable request.
+    let mut receive = |id: &str, aad: &str, nonce: [u8; 24], text: &str| {
+        host.send(&message(key, id, aad, nonce, text)).ok()
+    };
     assert_code(
-        pair.host_receive(&message(&key, "message_12", [7; 24], r#"{"model":"m"}"#)),
+        receive("i", "message_12", [7; 24], r#"{"model":"m"}"#),
         ErrorCode::InvalidMessage,
     );
 }
@@ -368,7 +368,7 @@ fn frame_parser_rejects_garbage_without_echoing_it() {
     }
     assert!(matches!(
         ClientFrame::parse(r#"{"type":"ping"}"#),
-        Ok(ClientFrame::Ping)
+        Ok(ClientFrame::Ping(_))
     ));
     let spelled =
         ClientFrame::parse(r#"{"type":"session_init","sessionId":"a","jobId":"7","chainId":1}"#)
@@ -384,64 +384,62 @@ fn frame_parser_rejects_garbage_without_echoing_it() {
 
 #[test]
 fn client_rejects_out_of_order_replayed_tampered_and_downgraded_frames() {
-    let mut pair = Pair::new(SignatureScheme::Eip191);
-    let id = WireId::from("m1");
-    pair.client.seal_prompt(&mut pair.rng, &id, b"hi").unwrap();
-    let session = pair.store.session_mut(&Pair::session_id(), NOW).unwrap();
-    let chunk0 = session.seal_chunk(&mut pair.rng, Some(&id), 0, "a", 1, false);
-    let chunk1 = session.seal_chunk(&mut pair.rng, Some(&id), 1, "b", 1, false);
-    let chunk2 = session.seal_chunk(&mut pair.rng, Some(&id), 2, "c", 1, true);
-    assert_code(pair.client.open(&chunk1), ErrorCode::ReplayDetected);
-    pair.client.open(&chunk0).unwrap();
-    assert_code(pair.client.open(&chunk0), ErrorCode::ReplayDetected);
+    let mut keyed = KeyedClient::new();
+    let mut rng = rng();
+    keyed
+        .client
+        .seal_prompt(&mut rng, &WireId::from("m1"), b"hi")
+        .unwrap();
+    let chunk0 = keyed.chunk("m1", 0, "a", false);
+    let chunk1 = keyed.chunk("m1", 1, "b", false);
+    let chunk2 = keyed.chunk("m1", 2, "c", true);
+    let client = &mut keyed.client;
+    assert_code(client.open(&chunk1), ErrorCode::ReplayDetected);
+    client.open(&chunk0).unwrap();
+    assert_code(client.open(&chunk0), ErrorCode::ReplayDetected);
     let tampered = chunk1.replacen("\"ciphertextHex\":\"", "\"ciphertextHex\":\"00", 1);
-    assert_code(pair.client.open(&tampered), ErrorCode::DecryptionFailed);
+    assert_code(client.open(&tampered), ErrorCode::DecryptionFailed);
     let relabelled = chunk1.replace("\"index\":1", "\"index\":2");
-    assert_code(pair.client.open(&relabelled), ErrorCode::InvalidAad);
+    assert_code(client.open(&relabelled), ErrorCode::InvalidAad);
     let no_index = chunk1.replace(",\"index\":1", "");
-    assert_code(pair.client.open(&no_index), ErrorCode::MissingPayloadFields);
-    pair.client.open(&chunk1).unwrap();
-    pair.client.open(&chunk2).unwrap();
-    let late = session_chunk(&mut pair, &id, 3);
-    assert_code(pair.client.open(&late), ErrorCode::ReplayDetected);
+    assert_code(client.open(&no_index), ErrorCode::MissingPayloadFields);
+    client.open(&chunk1).unwrap();
+    client.open(&chunk2).unwrap();
+    let late = keyed.chunk("m1", 3, "x", false);
+    assert_code(keyed.client.open(&late), ErrorCode::ReplayDetected);
 
     // A second prompt: replaying chunk_0 of the first response is caught by the nonce memory.
-    let id2 = WireId::from("m2");
-    pair.client
-        .seal_prompt(&mut pair.rng, &id2, b"again")
+    keyed
+        .client
+        .seal_prompt(&mut rng, &WireId::from("m2"), b"again")
         .unwrap();
     assert_code(
-        pair.client.open(&chunk0.replace("\"m1\"", "\"m2\"")),
+        keyed.client.open(&chunk0.replace("\"m1\"", "\"m2\"")),
         ErrorCode::NonceReuse,
     );
 
     let plaintext = HostFrame::parse(r#"{"type":"stream_chunk","id":"m2","content":"x"}"#)
         .unwrap()
         .to_json();
-    assert_code(pair.client.open(&plaintext), ErrorCode::EncryptionRequired);
-    let bad_final = chunk0
-        .replace("encrypted_chunk", "encrypted_response")
-        .replace("\"m1\"", "\"m2\"");
-    assert_code(pair.client.open(&bad_final), ErrorCode::InvalidAad);
-    let stranger = session_chunk(&mut pair, &WireId::from("never-sent"), 0);
-    assert_code(pair.client.open(&stranger), ErrorCode::InvalidMessage);
+    assert_code(keyed.client.open(&plaintext), ErrorCode::EncryptionRequired);
+    let bad_final = keyed
+        .chunk("m2", 0, "stop", false)
+        .replace("encrypted_chunk", "encrypted_response");
+    assert_code(keyed.client.open(&bad_final), ErrorCode::InvalidAad);
+    let stranger = keyed.chunk("never-sent", 0, "x", false);
+    assert_code(keyed.client.open(&stranger), ErrorCode::InvalidMessage);
     assert_code(
-        pair.client
+        keyed
+            .client
             .open("{\"type\":\"stream_end\",\"id\":\"zzz\",\"reason\":\"complete\"}"),
         ErrorCode::InvalidMessage,
     );
-    assert_code(pair.client.open("garbage"), ErrorCode::InvalidMessage);
-}
-
-fn session_chunk(pair: &mut Pair, id: &WireId, index: u64) -> String {
-    let session = pair.store.session_mut(&Pair::session_id(), NOW).unwrap();
-    session.seal_chunk(&mut pair.rng, Some(id), index, "x", 1, false)
+    assert_code(keyed.client.open("garbage"), ErrorCode::InvalidMessage);
 }
 
 #[test]
 fn client_checks_the_ack() {
-    let host = host_key();
-    let mut client = ClientSession::new(*host.public_key(), SignatureScheme::SdkTranscript);
+    let mut client = ClientSession::new(*host_key().public_key(), SignatureScheme::SdkTranscript);
     assert_code(
         client.seal_prompt(&mut rng(), &WireId::from("m"), b"x"),
         ErrorCode::SessionKeyNotFound,
@@ -451,27 +449,250 @@ fn client_checks_the_ack() {
             .init_message(&wallet_key(), &mut rng(), &params("s1"))
             .unwrap(),
     );
-    let mut store = SessionStore::default();
-    let mut accepted = store.accept_init(&host, &frame, NOW, |_| true).unwrap();
-    let plain_ack =
-        ack_json(&frame, &accepted).replace("\"encrypted\":true", "\"encrypted\":false");
+    let ack = ack_json(&frame, &wallet_key().address());
+    let plain_ack = ack.replace("\"encrypted\":true", "\"encrypted\":false");
     assert_code(client.open(&plain_ack), ErrorCode::EncryptionRequired);
     // The deployed node's bug: it reports a wrong address. We refuse it.
-    accepted.client_address = SecretKey::from_hex(&"99".repeat(32)).unwrap().address();
+    let other = SecretKey::from_hex(&"99".repeat(32)).unwrap().address();
     assert_code(
-        client.open(&ack_json(&frame, &accepted)),
+        client.open(&ack_json(&frame, &other)),
         ErrorCode::InvalidSignature,
     );
     let error = HostFrame::parse(r#"{"type":"error","code":"RATE_LIMITED","message":"slow down"}"#)
         .unwrap()
         .to_json();
     assert!(
-        matches!(client.open(&error).unwrap(), confide_core::e2ee::ClientEvent::Error { code, .. } if code == "RATE_LIMITED")
+        matches!(client.open(&error).unwrap(), ClientEvent::Error { code, .. } if code == "RATE_LIMITED")
     );
     client.close();
     assert_code(
         client.seal_prompt(&mut rng(), &WireId::from("m"), b"x"),
         ErrorCode::SessionKeyNotFound,
     );
-    let _ = PromptRequest::from_text("unused");
+}
+
+/// A session that sent prompt `m1` and opened the engine's whole reply ("Hello", " world", the
+/// encrypted final) except its `stream_end`, which is returned.
+fn answered_pair() -> (Pair, String) {
+    let mut pair = Pair::new(SignatureScheme::Eip191);
+    pair.send_prompt("m1", "hi").unwrap();
+    let mut frames = pair.reply_frames("m1", &["Hello", " world"]);
+    let end = frames.pop().unwrap();
+    for frame in &frames {
+        pair.client.open(frame).unwrap();
+    }
+    (pair, end)
+}
+
+/// What `answered_pair`'s host reports in `stream_end.usage`.
+const USAGE: Usage = Usage {
+    prompt_tokens: 3,
+    completion_tokens: 2,
+    total_tokens: 5,
+};
+
+#[test]
+fn stream_end_before_the_encrypted_final_is_a_truncated_answer() {
+    let mut pair = Pair::new(SignatureScheme::Eip191);
+    pair.send_prompt("m1", "hi").unwrap();
+    let frames = pair.reply_frames("m1", &["Hello", " world"]);
+    let [chunk0, chunk1, final_frame, end] = frames.as_slice() else {
+        panic!("expected two chunks, the final and the end: {frames:?}");
+    };
+    // Before any chunk, and after the chunks but before the final: both refused.
+    let early = assert_code(pair.client.open(end), ErrorCode::InvalidMessage);
+    assert!(early.contains("before encrypted_response"), "{early}");
+    pair.client.open(chunk0).unwrap();
+    pair.client.open(chunk1).unwrap();
+    assert_code(pair.client.open(end), ErrorCode::InvalidMessage);
+    // A rejected frame changes nothing: the genuine final and end still complete the answer.
+    pair.client.open(final_frame).unwrap();
+    let event = pair.client.open(end).unwrap();
+    assert!(matches!(
+        event,
+        ClientEvent::End {
+            receipt: Some(_),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn receipt_mismatches_are_errors_that_name_the_field() {
+    let good = || usage_record("Hello world", USAGE);
+    let host_signed =
+        |record: UsageRecord| sign_receipt(record, &host_key(), MessageScheme::ConfideV1);
+    let cases: Vec<(String, Option<Usage>, ErrorCode, &str)> = vec![
+        (
+            host_signed(UsageRecord {
+                client_address: SecretKey::from_hex(&"99".repeat(32))
+                    .unwrap()
+                    .address()
+                    .to_checksum(),
+                ..good()
+            }),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "`client_address`",
+        ),
+        (
+            host_signed(UsageRecord {
+                session_id: "s2".into(),
+                ..good()
+            }),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "`session_id`",
+        ),
+        (
+            host_signed(usage_record("Hello world!", USAGE)),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "`response_sha256`",
+        ),
+        (
+            host_signed(UsageRecord {
+                prompt_tokens: 4,
+                ..good()
+            }),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "`prompt_tokens` is 4, but stream_end.usage says 3",
+        ),
+        (
+            host_signed(UsageRecord {
+                completion_tokens: 9,
+                ..good()
+            }),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "`completion_tokens`",
+        ),
+        (
+            host_signed(good()),
+            None,
+            ErrorCode::InvalidMessage,
+            "`usage`",
+        ),
+        (
+            sign_receipt(good(), &host_key(), MessageScheme::LloomV1),
+            Some(USAGE),
+            ErrorCode::UnsupportedScheme,
+            "lloom-v1",
+        ),
+        (
+            json!({"payload": good(), "timestamp": NOW, "scheme": "confide-v1"}).to_string(),
+            Some(USAGE),
+            ErrorCode::UnsignedMessage,
+            "unsigned",
+        ),
+        (
+            json!({"payload": {"a": 1}, "signature": "0x00"}).to_string(),
+            Some(USAGE),
+            ErrorCode::UnsupportedScheme,
+            "",
+        ),
+        (
+            r#""not an envelope""#.to_owned(),
+            Some(USAGE),
+            ErrorCode::InvalidMessage,
+            "",
+        ),
+    ];
+    let (mut pair, genuine_end) = answered_pair();
+    for (receipt, usage, code, field) in cases {
+        let message = assert_code(
+            pair.client.open(&stream_end("m1", usage, Some(receipt))),
+            code,
+        );
+        assert!(message.contains(field), "{message} should name {field}");
+        assert!(!message.contains("Hello"), "{message}");
+    }
+    // None of the rejected ends consumed the response: the genuine one is accepted.
+    let event = pair.client.open(&genuine_end);
+    assert!(matches!(
+        event,
+        Ok(ClientEvent::End {
+            receipt: Some(_),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_receipt_must_be_signed_by_the_sessions_host() {
+    let (mut pair, _) = answered_pair();
+    let other = SecretKey::from_hex(&"99".repeat(32)).unwrap();
+    let by_other = sign_receipt(
+        usage_record("Hello world", USAGE),
+        &other,
+        MessageScheme::ConfideV1,
+    );
+    let err = pair
+        .client
+        .open(&stream_end("m1", Some(USAGE), Some(by_other.clone())))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSigner);
+    assert_eq!(
+        err.detail(),
+        Some(&ErrorDetail::InvalidSigner {
+            expected: host_key().address(),
+            recovered: other.address(),
+        })
+    );
+    // The other key's signature relabelled as the host's: the envelope itself does not verify.
+    let relabelled = by_other.replace(
+        &other.address().to_checksum(),
+        &host_key().address().to_checksum(),
+    );
+    assert_code(
+        pair.client
+            .open(&stream_end("m1", Some(USAGE), Some(relabelled))),
+        ErrorCode::InvalidSigner,
+    );
+}
+
+#[test]
+fn a_receipt_is_checked_against_its_content_not_the_clock() {
+    // Signed a long time ago (or far in the future): no time window applies.
+    for timestamp in [1, NOW + 86_400 * 365] {
+        let (mut pair, _) = answered_pair();
+        let record = UsageRecord {
+            timestamp,
+            ..usage_record("Hello world", USAGE)
+        };
+        let options = SignOptions {
+            timestamp,
+            nonce: None,
+            scheme: MessageScheme::ConfideV1,
+        };
+        let receipt = SignedMessage::sign(record, &host_key(), options)
+            .unwrap()
+            .to_json();
+        let event = pair
+            .client
+            .open(&stream_end("m1", Some(USAGE), Some(receipt)))
+            .unwrap();
+        let ClientEvent::End {
+            receipt: Some(receipt),
+            ..
+        } = event
+        else {
+            panic!("expected a verified End, got {event:?}");
+        };
+        assert_eq!(receipt.record.timestamp, timestamp);
+    }
+}
+
+#[test]
+fn a_stream_end_without_receipt_is_accepted_as_unverified() {
+    let (mut pair, _) = answered_pair();
+    let event = pair
+        .client
+        .open(&stream_end("m1", Some(USAGE), None))
+        .unwrap();
+    assert!(matches!(event, ClientEvent::End { receipt: None, .. }));
+    let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+    assert_eq!(json["verified"], false);
+    assert!(json.get("receipt").is_none());
 }

@@ -3,65 +3,18 @@
 mod support;
 
 use confide_core::Result;
-use confide_core::crypto::{PublicKey, RecoverableSignature, Signer};
-use confide_core::e2ee::wire::StreamEndFrame;
-use confide_core::e2ee::{ClientEvent, HostFrame, SignatureScheme, Usage, WireId};
-use confide_core::signed::{
-    MessageScheme, RawSignedMessage, SignOptions, SignedMessage, UsageRecord, VerifyPolicy,
+use confide_core::crypto::{PublicKey, RecoverableSignature, Signer, sha256};
+use confide_core::e2ee::{ClientEvent, ClientSession, SignatureScheme, WireId};
+use confide_core::hex;
+use confide_core::signed::{RawSignedMessage, VerifyPolicy};
+use support::{
+    Host, NOW, Pair, host_key, init_frame, params, rng, session_data, signed_init, wallet_key,
 };
-use support::{NOW, Pair, host_key, init_frame, params, rng, signed_init, wallet_key};
 
-/// A `stream_end` carrying a receipt signed by the host key, as the node-server sends it.
-fn stream_end(id: &str, usage: Usage) -> String {
-    let record = UsageRecord {
-        session_id: "s1".into(),
-        job_id: Some("12345".into()),
-        chain_id: Some(84532),
-        model: "demo".into(),
-        prompt_tokens: usage.prompt_tokens,
-        completion_tokens: usage.completion_tokens,
-        response_sha256: String::new(),
-        client_address: wallet_key().address().to_checksum(),
-        timestamp: NOW,
-    };
-    let options = SignOptions {
-        timestamp: NOW,
-        nonce: Some(1),
-        scheme: MessageScheme::ConfideV1,
-    };
-    let receipt = SignedMessage::sign(record, &host_key(), options)
-        .unwrap()
-        .to_json();
-    HostFrame::StreamEnd(StreamEndFrame {
-        session_id: Some(Pair::session_id()),
-        id: Some(WireId::from(id)),
-        reason: "complete".into(),
-        finish_reason: Some("stop".into()),
-        tokens_used: usage.completion_tokens,
-        usage: Some(usage),
-        receipt: Some(serde_json::value::RawValue::from_string(receipt).unwrap()),
-    })
-    .to_json()
-}
-
-/// The host streams `pieces` as chunks, then the final and the end; returns the client's events.
+/// The host engine answers `pieces` (chunks, the encrypted final, `stream_end` with its signed
+/// receipt); returns the client's events.
 fn stream_reply(pair: &mut Pair, id: &str, pieces: &[&str]) -> Vec<ClientEvent> {
-    let id = WireId::from(id);
-    let session = pair.store.session_mut(&Pair::session_id(), NOW).unwrap();
-    let mut frames: Vec<String> = pieces
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let last = i + 1 == pieces.len();
-            session.seal_chunk(&mut pair.rng, Some(&id), i as u64, text, 1, last)
-        })
-        .collect();
-    frames.push(session.seal_final(&mut pair.rng, Some(&id), "stop"));
-    frames.push(stream_end(
-        &id.to_string(),
-        Usage::new(3, pieces.len() as u64),
-    ));
-    frames
+    pair.reply_frames(id, pieces)
         .iter()
         .map(|frame| pair.client.open(frame).unwrap())
         .collect()
@@ -69,13 +22,7 @@ fn stream_reply(pair: &mut Pair, id: &str, pieces: &[&str]) -> Vec<ClientEvent> 
 
 fn full_exchange(scheme: SignatureScheme) {
     let mut pair = Pair::new(scheme);
-    assert_eq!(
-        pair.store
-            .session_mut(&Pair::session_id(), NOW)
-            .unwrap()
-            .client_address(),
-        wallet_key().address()
-    );
+    assert_eq!(pair.client.host_address(), host_key().address());
     for (round, prompt) in ["first prompt", "second prompt"].into_iter().enumerate() {
         let id = format!("msg-{round}");
         assert_eq!(
@@ -110,14 +57,24 @@ fn full_exchange(scheme: SignatureScheme) {
             panic!("expected End, got {:?}", events[4]);
         };
         assert_eq!(usage.unwrap().total_tokens, 6);
-        // The receipt arrives byte-exact and verifies against the host's address.
-        let receipt = RawSignedMessage::parse(receipt.as_deref().unwrap()).unwrap();
-        let verified = receipt.verify(&VerifyPolicy::default(), NOW).unwrap();
-        assert_eq!(verified.signer, Some(host_key().address()));
+        // The session verified the engine's receipt; it names exactly this text and these counts.
+        let receipt = receipt.as_ref().expect("a verified receipt");
         assert_eq!(
-            receipt.payload::<UsageRecord>().unwrap().completion_tokens,
-            3
+            receipt.record.response_sha256,
+            hex::encode(&sha256("Hello wörld".as_bytes()))
         );
+        assert_eq!(receipt.record.completion_tokens, 3);
+        assert_eq!(
+            receipt.record.client_address,
+            wallet_key().address().to_checksum()
+        );
+        // The JSON is kept byte-exact, so a third party can verify it against the host.
+        let envelope = RawSignedMessage::parse(&receipt.json).unwrap();
+        let verified = envelope.verify(&VerifyPolicy::default(), NOW).unwrap();
+        assert_eq!(verified.signer, Some(host_key().address()));
+        let json: serde_json::Value = serde_json::from_str(&events[4].to_json()).unwrap();
+        assert_eq!(json["verified"], true);
+        assert_eq!(json["receipt"], receipt.json.as_str());
     }
 }
 
@@ -172,16 +129,18 @@ impl Signer for CallbackWallet {
 fn external_signer_without_public_key_works_for_both_schemes() {
     for scheme in [SignatureScheme::Eip191, SignatureScheme::SdkTranscript] {
         let host = host_key();
-        let mut client = confide_core::e2ee::ClientSession::new(*host.public_key(), scheme);
+        let mut client = ClientSession::new(*host.public_key(), scheme);
         let init = client
             .init_message(&CallbackWallet, &mut rng(), &params("cb"))
             .unwrap();
         assert_eq!(client.client_address(), Some(wallet_key().address()));
-        let mut store = confide_core::e2ee::SessionStore::default();
-        let accepted = store
-            .accept_init(&host, &init_frame(&init), NOW, |_| true)
-            .unwrap();
-        assert_eq!(accepted.client_address, wallet_key().address());
+        let ack = Host::new().accept(&init_frame(&init)).unwrap();
+        assert_eq!(
+            client.open(&ack).unwrap(),
+            ClientEvent::Ack {
+                client_address: wallet_key().address()
+            }
+        );
     }
 }
 
@@ -194,12 +153,9 @@ fn second_init_from_the_same_client_rekeys_and_resets_the_counter() {
         .client
         .init_message(&wallet_key(), &mut pair.rng, &params("s1"))
         .unwrap();
-    let accepted = pair
-        .store
-        .accept_init(&pair.host, &init_frame(&init), NOW + 5, |_| true)
-        .unwrap();
-    assert!(accepted.rekeyed);
-    assert_eq!(pair.store.len(), 1);
+    let ack = pair.host.send_at(&init, NOW + 5).ok().unwrap().frames;
+    pair.client.open(&ack[0]).unwrap();
+    assert_eq!(pair.host.connection.session_count(), 1);
     // The client restarted at message_0 under the new key; the host accepts it.
     assert_eq!(
         pair.send_prompt("c", "three").unwrap().as_deref(),
@@ -209,7 +165,6 @@ fn second_init_from_the_same_client_rekeys_and_resets_the_counter() {
 
 #[test]
 fn uncompressed_ephemeral_keys_are_accepted() {
-    let host = host_key();
     let mut frame = signed_init(SignatureScheme::Eip191, &wallet_key(), 7, "u");
     let payload = frame.payload.as_mut().unwrap();
     let eph = PublicKey::from_hex(payload.eph_pub_hex.as_deref().unwrap()).unwrap();
@@ -217,6 +172,29 @@ fn uncompressed_ephemeral_keys_are_accepted() {
         "0x{}",
         confide_core::hex::encode(&eph.to_uncompressed())
     ));
-    let mut store = confide_core::e2ee::SessionStore::default();
-    store.accept_init(&host, &frame, NOW, |_| true).unwrap();
+    let ack = Host::new().accept(&frame).unwrap();
+    assert!(ack.contains(&wallet_key().address().to_checksum()), "{ack}");
+}
+
+#[test]
+fn init_carries_the_timestamp_inside_the_encrypted_session_data() {
+    for scheme in [SignatureScheme::Eip191, SignatureScheme::SdkTranscript] {
+        let mut client = ClientSession::new(*host_key().public_key(), scheme);
+        let init = client
+            .init_message(&wallet_key(), &mut rng(), &params("t"))
+            .unwrap();
+        assert!(!init.contains("timestamp"), "only inside the ciphertext");
+        let data = session_data(&init);
+        assert_eq!(data.timestamp, Some(NOW), "{scheme:?}");
+        assert_eq!(data.chain_id, Some(84532));
+        assert_eq!(data.model_name.as_deref(), Some("demo"));
+        // Without one (only to reproduce the deployed SDK's bytes), the field is absent.
+        let mut sdk_like = params("t");
+        sdk_like.timestamp = None;
+        let init = client
+            .init_message(&wallet_key(), &mut rng(), &sdk_like)
+            .unwrap();
+        let data = session_data(&init);
+        assert_eq!((data.timestamp, data.chain_id), (None, None));
+    }
 }

@@ -1,9 +1,9 @@
-//! Property tests: AEAD round trips and tamper detection, hex and address codecs, and parsers that
-//! must never panic on arbitrary input.
+//! Property tests: AEAD round trips and tamper detection, hex and address codecs, parsers that
+//! must never panic on arbitrary input, and the canonical client-event JSON.
 
 use confide_core::crypto::{Address, RecoverableSignature, SymmetricKey};
 use confide_core::e2ee::wire::{EncryptedMessageFrame, EncryptedPayload};
-use confide_core::e2ee::{ClientFrame, HostFrame, PromptRequest, SessionData, WireId};
+use confide_core::e2ee::{ClientEvent, ClientFrame, HostFrame, PromptRequest, SessionData, WireId};
 use confide_core::{ErrorCode, hex};
 use proptest::prelude::*;
 
@@ -113,6 +113,25 @@ proptest! {
         let text = format!(r#"{{"type":"{kind}","session_id":"s","{field}":{value},"payload":{{"{field}":{value}}}}}"#);
         let _ = ClientFrame::parse(&text);
         let _ = HostFrame::parse(&text);
+    }
+
+    #[test]
+    fn chunk_events_carry_any_text_in_json_and_never_in_debug(
+        text in "\\PC{0,200}",
+        id in proptest::option::of(wire_id()),
+        index in any::<u64>(),
+    ) {
+        // Marked, so that it can never be mistaken for a field name or a number.
+        let text = format!("\u{1F512}{text}");
+        let event = ClientEvent::Chunk { id: id.clone(), index, text: text.clone(), is_final: false };
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        prop_assert_eq!(json["type"].as_str(), Some(event.kind()));
+        prop_assert_eq!(json["text"].as_str(), Some(text.as_str()));
+        prop_assert_eq!(json["index"].as_u64(), Some(index));
+        let id_text = id.map(|id| id.to_string());
+        prop_assert_eq!(json.get("id").and_then(|v| v.as_str()), id_text.as_deref());
+        let debug = format!("{:?}", event);
+        prop_assert!(!debug.contains(&text));
     }
 
     #[test]

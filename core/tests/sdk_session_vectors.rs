@@ -2,13 +2,14 @@
 //! our host accepts the SDK's init and recovers the true client address; our client, given the
 //! same keys and nonces, produces the same bytes.
 
+use std::sync::Arc;
+
 use confide_core::crypto::{PublicKey, SecretKey, SymmetricKey, ecdh_shared_x, hkdf_sha256};
-use confide_core::e2ee::wire::{EncryptedPayload, SessionInitFrame, SessionInitPayload};
-use confide_core::e2ee::{
-    ClientSession, InitParams, InitSecrets, SessionStore, SignatureScheme, StoreConfig, WireId,
-};
+use confide_core::e2ee::wire::SessionInitAckFrame;
+use confide_core::e2ee::{ClientSession, InitParams, InitSecrets, SignatureScheme, WireId};
 use confide_core::hex;
-use serde_json::Value;
+use confide_core::host::{Connection, Endpoint, HostConfig, Observation, Output};
+use serde_json::{Value, json};
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("vectors/fabstir/sdk_session_vectors.json")).unwrap()
@@ -50,43 +51,50 @@ fn ecdh_and_hkdf_match_the_sdk() {
 #[test]
 fn host_accepts_the_sdk_init_and_recovers_the_true_address() {
     let v = vectors();
-    let payload: SessionInitPayload =
-        serde_json::from_value(v.pointer("/session_init/payload").unwrap().clone()).unwrap();
-    let frame = SessionInitFrame {
-        session_id: WireId::from("sdk-session"),
-        job_id: Some(WireId::from("42")),
-        chain_id: Some(84532),
-        id: None,
-        payload: Some(payload),
-    };
-    let mut store = SessionStore::new(StoreConfig::default());
-    let accepted = store
-        .accept_init(&key(&v, "/inputs/node_priv"), &frame, 1_000, |_| true)
-        .unwrap();
-    assert_eq!(accepted.scheme, SignatureScheme::SdkTranscript);
-    assert_eq!(
-        accepted.client_address.to_checksum(),
-        text(&v, "/session_init/true_client_address")
-    );
+    let now_ms = 1_000_000;
+    let host_key = key(&v, "/inputs/node_priv");
+    let endpoint = Endpoint::new(Some(host_key), HostConfig::default(), now_ms).unwrap();
+    let mut connection = Connection::new(Arc::new(endpoint), now_ms);
+    let init = json!({"type": "encrypted_session_init", "session_id": "sdk-session",
+        "job_id": "42", "chain_id": 84532, "payload": v.pointer("/session_init/payload")});
+    let outputs = connection.handle_frame_inline(&init.to_string(), now_ms);
+    assert!(outputs.iter().any(|output| matches!(
+        output,
+        Output::Observe(Observation::EncryptedSessionOpened(
+            SignatureScheme::SdkTranscript
+        ))
+    )));
+    let ack = outputs
+        .iter()
+        .find_map(|output| match output {
+            Output::Frame(frame) => serde_json::from_str::<SessionInitAckFrame>(frame).ok(),
+            _ => None,
+        })
+        .expect("an ack");
+    let address = ack.client_address.unwrap();
+    assert_eq!(address, text(&v, "/session_init/true_client_address"));
     assert_ne!(
-        accepted.client_address.to_checksum().to_lowercase(),
+        address.to_lowercase(),
         text(
             &v,
             "/session_init/wrong_address_if_recovered_from_sha256_ciphertext"
         )
     );
 
-    // message_0 from the SDK opens on our host.
-    let message: EncryptedPayload =
-        serde_json::from_value(v.pointer("/message_0/payload").unwrap().clone()).unwrap();
-    let session = store
-        .session_mut(&WireId::from("sdk-session"), 1_001)
-        .unwrap();
-    assert_eq!(session.model_name(), Some("tiny-vicuna"));
-    assert_eq!(session.price_per_token(), Some(2000));
-    let prompt = session.open_message(Some(&message)).unwrap();
-    assert_eq!(prompt.prompt.as_deref(), Some("Hello"));
-    assert_eq!(prompt.max_tokens, Some(16));
+    // message_0 from the SDK opens on our host and starts its generation.
+    let message = json!({"type": "encrypted_message", "session_id": "sdk-session", "id": "m0",
+        "payload": v.pointer("/message_0/payload")});
+    let start = connection
+        .handle_frame_inline(&message.to_string(), now_ms + 1000)
+        .into_iter()
+        .find_map(|output| match output {
+            Output::Start(start) => Some(start),
+            _ => None,
+        })
+        .expect("a generation");
+    assert_eq!(start.model.as_deref(), Some("tiny-vicuna"));
+    assert_eq!(start.request.prompt.as_deref(), Some("Hello"));
+    assert_eq!(start.request.max_tokens, Some(16));
 }
 
 #[test]
@@ -109,6 +117,8 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
         model_name: "tiny-vicuna".into(),
         price_per_token: 2000,
         id: None,
+        // The deployed SDK sends no timestamp; leaving it out reproduces its bytes exactly.
+        timestamp: None,
     };
     let frame: Value = serde_json::from_str(
         &client

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A Confide client in Node.js on @confide/native: fetches the host's /v1/info, opens an encrypted
-// session over WebSocket, sends one prompt, prints the decrypted answer as it streams, and checks
-// the host's signed usage receipt against the address /v1/info published. Exits non-zero on any
-// failure.
+// session over WebSocket, sends one prompt, prints the decrypted answer as it streams, and requires
+// the host's signed usage receipt, which the session verifies against the key /v1/info published
+// (and which anyone can check again with verifyMessage). Exits non-zero on any failure.
 //
 //   node examples/node/client.mjs ws://127.0.0.1:8080 "prompt" [--scheme eip191|sdk-transcript]
 //                                 [--max-tokens N] [--report FILE]
@@ -116,6 +116,7 @@ async function main() {
       } else if (event.type === 'end') {
         report.usage = event.usage ?? null
         report.receipt = event.receipt ?? null
+        report.verified = event.verified
         break
       }
     }
@@ -126,7 +127,9 @@ async function main() {
   }
 
   if (report.finishReason === undefined) throw new Error('the response ended without an encrypted finish reason')
-  if (!report.receipt) throw new Error('the host sent no receipt')
+  if (!report.verified) throw new Error('the host sent no receipt: the answer is unverified')
+  // The session checked signer, client, text hash and token counts; a third party can check the
+  // signature again from the receipt alone.
   const verified = verifyMessage(report.receipt, Math.floor(Date.now() / 1000))
   if (verified.signer?.toLowerCase() !== String(info.address).toLowerCase()) {
     throw new Error(`the receipt is signed by ${verified.signer}, not by the host ${info.address}`)

@@ -2,6 +2,7 @@
 //! frames, close.
 
 use std::ffi::{c_char, c_void};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use confide_core::crypto::{PublicKey, SecretKey, Signer};
 use confide_core::e2ee::{ClientSession, InitParams, WireId};
@@ -64,6 +65,11 @@ pub struct ConfideInitParams {
     pub price_per_token: u64,
     /// Optional request id echoed in the host's ack, or NULL.
     pub request_id: *const c_char,
+    /// The current time in Unix seconds, sent inside the encrypted session data so the host can
+    /// refuse a stale or replayed init (E2EE.md §1 "Freshness"); 0 (what a zero-initialised struct
+    /// holds) reads the system clock. Set it when the app keeps its own clock (a trusted network
+    /// time, or a fixed time in tests).
+    pub timestamp: u64,
 }
 
 /// The shared body of the two constructors.
@@ -160,8 +166,10 @@ pub unsafe extern "C" fn confide_client_session_new_with_signer(
 }
 
 /// Builds the `encrypted_session_init` frame to send (fresh ephemeral key, session key and nonce
-/// from the OS RNG; signed by the wallet key or the sign callback). Calling it again re-keys the
-/// session. Free `*out_frame` with `confide_string_free`.
+/// from the OS RNG; signed by the wallet key or the sign callback). The encrypted session data
+/// carries `params.timestamp` (or the system clock's time when it is 0), so the host can refuse a
+/// stale or replayed init. Calling it again re-keys the session. Free `*out_frame` with
+/// `confide_string_free`.
 ///
 /// Errors: `INVALID_SIGNATURE` when the sign callback fails or returns an unusable signature;
 /// `INVALID_ARGUMENT` for NULL or non-UTF-8 strings in `params`.
@@ -199,6 +207,10 @@ pub unsafe extern "C" fn confide_client_session_init_message(
             model_name: model_name.to_owned(),
             price_per_token: params.price_per_token,
             id: request_id.map(WireId::from),
+            timestamp: Some(match params.timestamp {
+                0 => unix_now(),
+                timestamp => timestamp,
+            }),
         };
         let signer = session.signer.as_dyn();
         let frame = session.session.init_message(signer, &mut OsRng, &params)?;
@@ -247,10 +259,12 @@ pub unsafe extern "C" fn confide_client_session_seal_prompt(
 
 /// Opens a frame the host sent (JSON text): decrypts and checks it (chunk order from 0,
 /// `chunk_<index>` AAD, nonce freshness, final AAD, our address in the ack, no plaintext in an
-/// encrypted session). Violations are errors (`REPLAY_DETECTED`, `INVALID_AAD`, `NONCE_REUSE`,
-/// `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, …); an `error` frame from the
-/// host is not an error here but an event of kind `CONFIDE_EVENT_KIND_ERROR`. Free
-/// `*out_event` with `confide_client_event_free`.
+/// encrypted session, `stream_end` only after the encrypted final, and the host's receipt against
+/// the decrypted text and usage). Violations are errors (`REPLAY_DETECTED`, `INVALID_AAD`,
+/// `NONCE_REUSE`, `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, and for the
+/// receipt `INVALID_SIGNER`, `UNSIGNED_MESSAGE`, `UNSUPPORTED_SCHEME`, `MALFORMED_SIGNATURE`, …)
+/// and leave the session as it was; an `error` frame from the host is not an error here but an
+/// event of kind `CONFIDE_EVENT_KIND_ERROR`. Free `*out_event` with `confide_client_event_free`.
 ///
 /// # Safety
 /// `session` is a live session not used concurrently; `frame` is NULL or NUL-terminated;
@@ -274,6 +288,14 @@ pub unsafe extern "C" fn confide_client_session_open(
         *out_event = args::into_handle(ConfideClientEvent::from_core(event));
         Ok(())
     })
+}
+
+/// Unix seconds from the system clock (0 if it reads before 1970, which the host then refuses as
+/// stale).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Ends the session: forgets and zeroizes the session key. Closing twice is fine; later

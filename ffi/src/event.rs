@@ -4,9 +4,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use confide_core::e2ee::{ClientEvent, Usage, WireId};
-use serde::Serialize;
-use serde_json::value::RawValue;
+use confide_core::e2ee::{ClientEvent, WireId};
 use zeroize::Zeroizing;
 
 use crate::boundary;
@@ -59,14 +57,23 @@ pub struct ConfideClientEvent {
     pub has_usage: bool,
     /// `END`: token counts (when `has_usage`).
     pub usage: ConfideUsage,
-    /// `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, verify it with
-    /// `confide_signed_message_verify`), or NULL.
+    /// `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, byte-exact as
+    /// the host sent it), already verified (see `verified`); keep it as evidence. NULL when the
+    /// host sent none.
     pub receipt_json: *mut c_char,
-    /// The whole event as JSON, always set: `{"type":"chunk","id","index","text","final"}`,
-    /// `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage",
-    /// "receipt"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code","message"}`,
-    /// `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
+    /// The whole event as the core's canonical JSON, always set (absent values are left out;
+    /// request ids are strings): `{"type":"chunk","id","index","text","final"}`,
+    /// `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage":
+    /// {"promptTokens","completionTokens","totalTokens"},"receipt" (the envelope as a JSON
+    /// string),"verified"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code",
+    /// "message"}`, `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
     pub json: *mut c_char,
+    /// `END`: true when the host's receipt was verified against this response: signed
+    /// (confide-v1) by the host key the session was created with, for this client and session,
+    /// over exactly the decrypted text and the token counts in `usage` (a receipt that does not
+    /// match is an error of `confide_client_session_open`). False when the host sent no receipt
+    /// (the deployed Fabstir host sends none): the answer is unverified.
+    pub verified: bool,
 }
 
 impl ConfideClientEvent {
@@ -85,6 +92,7 @@ impl ConfideClientEvent {
             usage: ConfideUsage::default(),
             receipt_json: ptr::null_mut(),
             json: ptr::null_mut(),
+            verified: false,
         }
     }
 
@@ -101,7 +109,7 @@ impl ConfideClientEvent {
     /// Converts a core event. Decrypted text is copied into C memory and the Rust copies are
     /// zeroized.
     pub(crate) fn from_core(event: ClientEvent) -> Self {
-        let json = event_json(&event);
+        let json = event.to_json();
         let mut out = match event {
             ClientEvent::Connected {
                 version,
@@ -155,7 +163,8 @@ impl ConfideClientEvent {
                         total_tokens: usage.total_tokens,
                     };
                 }
-                out.receipt_json = opt_c_string(receipt.as_deref());
+                out.verified = receipt.is_some();
+                out.receipt_json = opt_c_string(receipt.as_ref().map(|r| r.json.as_str()));
                 out
             }
             ClientEvent::Error { code, message, id } => {
@@ -166,125 +175,9 @@ impl ConfideClientEvent {
                 out
             }
         };
-        // serde_json writes valid UTF-8.
-        out.json = c_string(std::str::from_utf8(&json).unwrap_or_default());
+        out.json = c_string(&json);
         out
     }
-}
-
-/// The JSON form of an event (BINDINGS.md: `chunk {index,text}`, `final {finishReason}`,
-/// `ack {clientAddress}`, `error {code,message}`, `end {usage, receipt}`), borrowing from the event.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum EventJson<'a> {
-    Connected {
-        version: &'a str,
-        encryption: bool,
-    },
-    Pong,
-    Ack {
-        #[serde(rename = "clientAddress")]
-        client_address: String,
-    },
-    Chunk {
-        id: Option<&'a WireId>,
-        index: u64,
-        text: &'a str,
-        #[serde(rename = "final")]
-        is_final: bool,
-    },
-    Final {
-        id: Option<&'a WireId>,
-        #[serde(rename = "finishReason")]
-        finish_reason: &'a str,
-    },
-    End {
-        id: Option<&'a WireId>,
-        #[serde(rename = "finishReason")]
-        finish_reason: Option<&'a str>,
-        usage: Option<&'a Usage>,
-        receipt: Option<&'a RawValue>,
-    },
-    Error {
-        id: Option<&'a WireId>,
-        code: &'a str,
-        message: &'a str,
-    },
-}
-
-/// Serializes `event` into memory that is zeroized when dropped. The buffer is sized for the worst
-/// case (every byte escaped as `\u00XX`), so it never reallocates and leaves no stray copy of
-/// decrypted text behind.
-fn event_json(event: &ClientEvent) -> Zeroizing<Vec<u8>> {
-    let (text_len, value) = match event {
-        ClientEvent::Connected {
-            version,
-            encryption,
-        } => (
-            version.len(),
-            EventJson::Connected {
-                version,
-                encryption: *encryption,
-            },
-        ),
-        ClientEvent::Pong => (0, EventJson::Pong),
-        ClientEvent::Ack { client_address } => (
-            0,
-            EventJson::Ack {
-                client_address: client_address.to_checksum(),
-            },
-        ),
-        ClientEvent::Chunk {
-            id,
-            index,
-            text,
-            is_final,
-        } => (
-            text.len(),
-            EventJson::Chunk {
-                id: id.as_ref(),
-                index: *index,
-                text,
-                is_final: *is_final,
-            },
-        ),
-        ClientEvent::Final { id, finish_reason } => (
-            finish_reason.len(),
-            EventJson::Final {
-                id: id.as_ref(),
-                finish_reason,
-            },
-        ),
-        ClientEvent::End {
-            id,
-            finish_reason,
-            usage,
-            receipt,
-        } => (
-            finish_reason.as_deref().map_or(0, str::len) + receipt.as_deref().map_or(0, str::len),
-            EventJson::End {
-                id: id.as_ref(),
-                finish_reason: finish_reason.as_deref(),
-                usage: usage.as_ref(),
-                // The core parsed the receipt as JSON: embed it as is, not as a string.
-                receipt: receipt
-                    .as_deref()
-                    .and_then(|text| serde_json::from_str::<&RawValue>(text).ok()),
-            },
-        ),
-        ClientEvent::Error { code, message, id } => (
-            code.len() + message.len(),
-            EventJson::Error {
-                id: id.as_ref(),
-                code,
-                message,
-            },
-        ),
-    };
-    // Ids are client-chosen and short; 6 bytes per text byte covers `\u00XX` escapes.
-    let mut out = Zeroizing::new(Vec::with_capacity(text_len.saturating_mul(6) + 1024));
-    serde_json::to_writer(&mut *out, &value).expect("event JSON always serializes");
-    out
 }
 
 /// Frees an event and every string in it (zeroing them). NULL is ignored.

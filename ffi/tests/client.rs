@@ -5,38 +5,49 @@ mod common;
 use std::ffi::{c_int, c_void};
 use std::ptr;
 
+use common::host::{Connection, Endpoint, generation_id};
 use common::*;
+use confide_core::e2ee::Usage;
 use confide_ffi::client::*;
-use confide_ffi::host::*;
 use confide_ffi::keys::*;
 use confide_ffi::{ConfideErrorCode, ConfideEventKind, ConfideSessionScheme};
 
+/// A client and the host engine (one connection), all freed on drop.
 struct Fixture {
     host_key: *mut ConfideSecretKey,
     wallet: *mut ConfideSecretKey,
     client: *mut ConfideClientSession,
-    host: *mut ConfideHostSession,
+    // Dropped before the endpoint it belongs to.
+    connection: Connection,
+    _endpoint: Endpoint,
 }
 
 impl Fixture {
     fn new() -> Self {
         let (host_key, wallet) = (key(HOST_HEX), key(WALLET_HEX));
+        let endpoint = Endpoint::new(host_key);
         Self {
             host_key,
             wallet,
             client: client(host_key, wallet, ConfideSessionScheme::Eip191),
-            host: host(host_key),
+            connection: endpoint.connect(),
+            _endpoint: endpoint,
         }
     }
 
-    /// Runs init + ack and seals prompt "m1", opened by the host.
+    /// Runs init + ack; the host opens prompt "m1".
     fn established(self) -> Self {
-        let (_, _, ack) = accept(self.host, &init_frame(self.client, "s-1"), NOW);
+        let ack = self.connection.accept(&init_frame(self.client, "s-1"));
         assert_eq!(open(self.client, &ack).unwrap().kind, ConfideEventKind::Ack);
-        let prompt = seal_frame(self.client, "m1", "plain text prompt");
-        let (_, _, prompt_json) = open_message(self.host, &prompt, NOW).unwrap();
-        assert!(prompt_json.contains("plain text prompt"));
         self
+    }
+
+    /// The host's whole answer to a new prompt `request_id`: a chunk per text (the last one
+    /// final), the encrypted finish reason `stop` and `stream_end` with its signed receipt.
+    fn answer(&self, request_id: &str, texts: &[&str]) -> Vec<String> {
+        let prompt = seal_frame(self.client, request_id, "plain text prompt");
+        let start = self.connection.start(&prompt);
+        self.connection.answer(generation_id(&start), texts)
     }
 }
 
@@ -44,7 +55,6 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         unsafe {
             confide_client_session_free(self.client);
-            confide_host_session_free(self.host);
             confide_secret_key_free(self.host_key);
             confide_secret_key_free(self.wallet);
         }
@@ -232,6 +242,7 @@ fn seal_before_init_is_session_key_not_found() {
 #[test]
 fn seal_prompt_checks_arguments() {
     let f = Fixture::new().established();
+    seal_frame(f.client, "m1", "first");
     let mut frame = ptr::null_mut();
     fails_on_argument(
         unsafe {
@@ -280,7 +291,7 @@ fn seal_prompt_checks_arguments() {
 #[test]
 fn close_twice_is_fine_and_later_calls_fail_with_session_key_not_found() {
     let f = Fixture::new().established();
-    let chunk = seal_chunk(f.host, "s-1", "m1", 0, "late", false);
+    let chunk = f.answer("m1", &["late"]).remove(0);
     ok(unsafe { confide_client_session_close(f.client) });
     ok(unsafe { confide_client_session_close(f.client) });
     fails(
@@ -326,23 +337,16 @@ fn open_rejects_null_non_utf8_and_malformed_frames() {
 #[test]
 fn open_enforces_order_freshness_and_integrity() {
     let f = Fixture::new().established();
-    let first = seal_chunk(f.host, "s-1", "m1", 0, "one", false);
-    assert_eq!(
-        open(f.client, &first).unwrap().kind,
-        ConfideEventKind::Chunk
-    );
+    let frames = f.answer("m1", &["one", "two", "three"]);
+    let (first, second, third) = (&frames[0], &frames[1], &frames[2]);
+    assert_eq!(open(f.client, first).unwrap().kind, ConfideEventKind::Chunk);
     // The same chunk again: out of order.
-    let failure = open(f.client, &first).unwrap_err();
+    let failure = open(f.client, first).unwrap_err();
     assert_eq!(failure.name, "REPLAY_DETECTED");
     // A chunk that skips index 1.
-    let skipped = seal_chunk(f.host, "s-1", "m1", 2, "three", false);
-    assert_eq!(
-        open(f.client, &skipped).unwrap_err().name,
-        "REPLAY_DETECTED"
-    );
+    assert_eq!(open(f.client, third).unwrap_err().name, "REPLAY_DETECTED");
     // A tampered ciphertext.
-    let second = seal_chunk(f.host, "s-1", "m1", 1, "two", false);
-    let mut frame: serde_json::Value = serde_json::from_str(&second).unwrap();
+    let mut frame: serde_json::Value = serde_json::from_str(second).unwrap();
     let ciphertext = frame["payload"]["ciphertextHex"]
         .as_str()
         .unwrap()
@@ -359,7 +363,7 @@ fn open_enforces_order_freshness_and_integrity() {
     );
     // The genuine chunk still opens: failures do not advance the state.
     assert_eq!(
-        open(f.client, &second).unwrap().text.as_deref(),
+        open(f.client, second).unwrap().text.as_deref(),
         Some(&b"two"[..])
     );
 }
@@ -367,7 +371,7 @@ fn open_enforces_order_freshness_and_integrity() {
 #[test]
 fn chunk_text_keeps_interior_nul_bytes() {
     let f = Fixture::new().established();
-    let frame = seal_chunk(f.host, "s-1", "m1", 0, "a\0b", true);
+    let frame = f.answer("m1", &["a\0b"]).remove(0);
     let event = open(f.client, &frame).unwrap();
     assert_eq!(event.text.as_deref(), Some(&b"a\0b"[..]));
     assert_eq!(event.json["text"], "a\u{0}b");
@@ -388,27 +392,26 @@ fn host_error_connected_pong_and_end_frames_become_events() {
     assert_eq!(error.json["code"], "INFERENCE_FAILED");
     assert_eq!(error.json["message"], "out of memory");
 
-    let connected = open(
-        f.client,
-        r#"{"type":"connected","version":"0.1.0","encryption":true}"#,
-    )
-    .unwrap();
+    let connected = open(f.client, &f.connection.greeting()).unwrap();
     assert_eq!(connected.kind, ConfideEventKind::Connected);
-    assert_eq!(connected.text.as_deref(), Some(&b"0.1.0"[..]));
     assert_eq!(connected.json["encryption"], true);
+    assert_eq!(
+        connected.text.as_deref(),
+        connected.json["version"].as_str().map(str::as_bytes)
+    );
 
     let pong = open(f.client, r#"{"type":"pong"}"#).unwrap();
     assert_eq!(pong.kind, ConfideEventKind::Pong);
     assert_eq!(pong.json, serde_json::json!({"type": "pong"}));
 
-    // A second request, answered to the end.
-    let prompt = seal_frame(f.client, "m2", "more");
-    open_message(f.host, &prompt, NOW).unwrap();
-    let receipt = r#"{"payload":{"a":1},"signer":"0x1563915e194D8CfBA1943570603F7606A3115508","signature":"0x00","timestamp":1}"#;
-    let end = format!(
-        r#"{{"type":"stream_end","session_id":"s-1","id":"m2","reason":"complete","finish_reason":"stop","tokens_used":3,"usage":{{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}},"receipt":{receipt}}}"#
-    );
-    let event = open(f.client, &end).unwrap();
+    // A request answered to the end: the engine's receipt is verified.
+    let frames = f.answer("m2", &["Hi"]);
+    let [chunk, final_frame, end] = frames.as_slice() else {
+        panic!("expected a chunk, the final and the end: {frames:?}");
+    };
+    open(f.client, chunk).unwrap();
+    open(f.client, final_frame).unwrap();
+    let event = open(f.client, end).unwrap();
     assert_eq!(event.kind, ConfideEventKind::End);
     assert_eq!(event.request_id.as_deref(), Some("m2"));
     assert_eq!(event.text.as_deref(), Some(&b"stop"[..]));
@@ -419,13 +422,88 @@ fn host_error_connected_pong_and_end_frames_become_events() {
             usage.completion_tokens,
             usage.total_tokens
         ),
-        (2, 3, 5)
+        (3, 1, 4)
     );
-    let receipt_json: serde_json::Value =
-        serde_json::from_str(event.receipt_json.as_deref().unwrap()).unwrap();
-    assert_eq!(receipt_json["payload"]["a"], 1);
-    assert_eq!(event.json["receipt"]["payload"]["a"], 1);
-    assert_eq!(event.json["usage"]["total_tokens"], 5);
+    assert!(event.verified);
+    let receipt = event.receipt_json.expect("a receipt");
+    assert!(
+        end.contains(&format!(r#""receipt":{receipt}"#)),
+        "byte-exact"
+    );
+    assert_eq!(
+        event.json,
+        serde_json::json!({"type": "end", "id": "m2", "finishReason": "stop",
+            "usage": {"promptTokens": 3, "completionTokens": 1, "totalTokens": 4},
+            "receipt": receipt, "verified": true})
+    );
     // A second end for the same request is not accepted.
-    assert_eq!(open(f.client, &end).unwrap_err().name, "INVALID_MESSAGE");
+    assert_eq!(open(f.client, end).unwrap_err().name, "INVALID_MESSAGE");
+}
+
+#[test]
+fn stream_end_before_the_encrypted_final_is_refused() {
+    let f = Fixture::new().established();
+    let frames = f.answer("m1", &["Hi"]);
+    let [chunk, final_frame, end] = frames.as_slice() else {
+        panic!("expected a chunk, the final and the end: {frames:?}");
+    };
+    open(f.client, chunk).unwrap();
+    let failure = open(f.client, end).unwrap_err();
+    assert_eq!(failure.name, "INVALID_MESSAGE");
+    assert!(
+        failure.message.contains("encrypted_response"),
+        "{}",
+        failure.message
+    );
+    // Once the final arrived, the same end completes the response.
+    open(f.client, final_frame).unwrap();
+    assert!(open(f.client, end).unwrap().verified);
+}
+
+#[test]
+fn receipts_that_do_not_match_are_errors_and_none_is_unverified() {
+    let f = Fixture::new().established();
+    let frames = f.answer("m1", &["Hi"]);
+    open(f.client, &frames[0]).unwrap();
+    open(f.client, &frames[1]).unwrap();
+    let usage = Usage::new(3, 1);
+    let by_wallet = receipt(WALLET_HEX, "s-1", "Hi", usage);
+    let failure = open(f.client, &stream_end("s-1", "m1", usage, Some(by_wallet))).unwrap_err();
+    assert_eq!(failure.name, "INVALID_SIGNER");
+    let other_text = receipt(HOST_HEX, "s-1", "Hello", usage);
+    let failure = open(f.client, &stream_end("s-1", "m1", usage, Some(other_text))).unwrap_err();
+    assert_eq!(failure.name, "INVALID_MESSAGE");
+    assert!(
+        failure.message.contains("response_sha256"),
+        "{}",
+        failure.message
+    );
+    // Without a receipt the end is accepted, flagged unverified.
+    let event = open(f.client, &stream_end("s-1", "m1", usage, None)).unwrap();
+    assert!(!event.verified);
+    assert!(event.receipt_json.is_none());
+    assert_eq!(event.json["verified"], false);
+}
+
+#[test]
+fn init_message_sends_the_given_time_or_the_system_clock() {
+    let f = Fixture::new();
+    let (id, model) = (c("s-1"), c("demo"));
+    let init = |timestamp| {
+        let mut params = init_params(&id, &model);
+        params.timestamp = timestamp;
+        let mut frame = ptr::null_mut();
+        ok(unsafe { confide_client_session_init_message(f.client, &params, &mut frame) });
+        init_timestamp(&take_string(frame))
+    };
+    assert_eq!(init(NOW), Some(NOW));
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let timestamp = init(0).expect("a timestamp");
+    assert!(
+        (before..before + 60).contains(&timestamp),
+        "{timestamp} vs {before}"
+    );
 }

@@ -1,13 +1,13 @@
-//! Whole client ⇄ host exchanges through the C ABI, and the deployed SDK's session vector.
+//! Whole client ⇄ host exchanges through the C ABI (the client API against the host engine's), and
+//! the deployed SDK's session vector.
 
 mod common;
 
-use std::ffi::CStr;
 use std::ptr;
 
+use common::host::{Endpoint, Out, generation_id};
 use common::*;
 use confide_ffi::client::*;
-use confide_ffi::host::*;
 use confide_ffi::keys::*;
 use confide_ffi::{ConfideEventKind, ConfideSessionScheme};
 
@@ -21,57 +21,42 @@ const SDK_MESSAGE_0: &str = r#"{"type":"encrypted_message","session_id":"sdk-vec
 #[test]
 fn host_recovers_the_true_sdk_client_address_from_the_vector() {
     let host_key = key(HOST_HEX);
-    let host = host(host_key);
-    let mut accepted = ptr::null_mut();
-    ok(unsafe {
-        confide_host_session_accept_init(
-            host,
-            c(SDK_INIT_FRAME).as_ptr(),
-            NOW,
-            None,
-            ptr::null_mut(),
-            &mut accepted,
-        )
-    });
-    unsafe {
-        let a = &*accepted;
-        assert_eq!(
-            CStr::from_ptr(a.client_address).to_str(),
-            Ok(WALLET_ADDRESS)
-        );
-        assert_eq!(a.scheme, ConfideSessionScheme::SdkTranscript);
-        assert!(!a.rekeyed);
-        assert_eq!(CStr::from_ptr(a.job_id).to_str(), Ok("42"));
-        assert_eq!(CStr::from_ptr(a.model_name).to_str(), Ok("tiny-vicuna"));
-        assert!(a.has_price_per_token);
-        assert_eq!(a.price_per_token, 2000);
-        assert!(a.request_id.is_null());
-        let ack: serde_json::Value =
-            serde_json::from_str(CStr::from_ptr(a.ack_json).to_str().unwrap()).unwrap();
-        assert_eq!(ack["type"], "session_init_ack");
-        assert_eq!(ack["client_address"], WALLET_ADDRESS);
-        assert_eq!(ack["encrypted"], true);
-        assert_eq!(ack["job_id"], 42);
-        confide_init_accepted_free(accepted);
-    }
+    let endpoint = Endpoint::new(host_key);
+    let connection = endpoint.connect();
+    let ack: serde_json::Value = serde_json::from_str(&connection.accept(SDK_INIT_FRAME)).unwrap();
+    assert_eq!(ack["client_address"], WALLET_ADDRESS);
+    assert_eq!(ack["encrypted"], true);
+    assert_eq!(ack["job_id"], 42);
+    assert_eq!(ack["session_id"], "sdk-vector");
     // The vector's first prompt decrypts under the session it established.
-    let (session_id, request_id, prompt) = open_message(host, SDK_MESSAGE_0, NOW).unwrap();
+    let Out::Start {
+        session_id,
+        request_id,
+        model,
+        request,
+        encrypted,
+        ..
+    } = connection.start(SDK_MESSAGE_0)
+    else {
+        unreachable!("start returns a start");
+    };
     assert_eq!(session_id, "sdk-vector");
     assert_eq!(request_id.as_deref(), Some("m0"));
-    let prompt: serde_json::Value = serde_json::from_str(&prompt).unwrap();
-    assert_eq!(prompt["prompt"], "Hello");
-    assert_eq!(prompt["max_tokens"], 16);
-    unsafe {
-        confide_host_session_free(host);
-        confide_secret_key_free(host_key);
-    }
+    assert_eq!(model.as_deref(), Some("tiny-vicuna"));
+    assert!(encrypted);
+    assert_eq!(request["prompt"], "Hello");
+    assert_eq!(request["max_tokens"], 16);
+    drop(connection);
+    drop(endpoint);
+    unsafe { confide_secret_key_free(host_key) };
 }
 
-/// init → ack → prompt → two chunks → final, checking what each side sees.
-fn full_exchange(client: *mut ConfideClientSession, host: *mut ConfideHostSession) {
-    let (address, session_id, ack) = accept(host, &init_frame(client, "s-1"), NOW);
-    assert_eq!(address, WALLET_ADDRESS);
-    assert_eq!(session_id, "s-1");
+/// init → ack → prompt → two chunks → final → end with the host's receipt, checking what each
+/// side sees.
+fn full_exchange(client: *mut ConfideClientSession, host_key: *const ConfideSecretKey) {
+    let endpoint = Endpoint::new(host_key);
+    let connection = endpoint.connect();
+    let ack = connection.accept(&init_frame(client, "s-1"));
     let event = open(client, &ack).unwrap();
     assert_eq!(event.kind, ConfideEventKind::Ack);
     assert_eq!(event.client_address.as_deref(), Some(WALLET_ADDRESS));
@@ -79,15 +64,26 @@ fn full_exchange(client: *mut ConfideClientSession, host: *mut ConfideHostSessio
     assert_eq!(event.json["clientAddress"], WALLET_ADDRESS);
 
     let prompt = seal_frame(client, "m1", r#"{"prompt":"Hi there","max_tokens":8}"#);
-    let (_, request_id, prompt_json) = open_message(host, &prompt, NOW + 1).unwrap();
+    let start = connection.start(&prompt);
+    let Out::Start {
+        request_id,
+        request,
+        ..
+    } = &start
+    else {
+        unreachable!("start returns a start");
+    };
     assert_eq!(request_id.as_deref(), Some("m1"));
-    let request: serde_json::Value = serde_json::from_str(&prompt_json).unwrap();
     assert_eq!(request["prompt"], "Hi there");
     assert_eq!(request["max_tokens"], 8);
 
-    for (index, text) in ["Hello", ", world"].into_iter().enumerate() {
-        let frame = seal_chunk(host, "s-1", "m1", index as u64, text, index == 1);
-        let event = open(client, &frame).unwrap();
+    let frames = connection.answer(generation_id(&start), &["Hello", ", world"]);
+    let [chunks @ .., final_frame, end] = frames.as_slice() else {
+        panic!("expected chunks, the final and the end: {frames:?}");
+    };
+    assert_eq!(chunks.len(), 2);
+    for (index, (frame, text)) in chunks.iter().zip(["Hello", ", world"]).enumerate() {
+        let event = open(client, frame).unwrap();
         assert_eq!(event.kind, ConfideEventKind::Chunk);
         assert_eq!(event.text.as_deref(), Some(text.as_bytes()));
         assert_eq!(event.index, index as u64);
@@ -97,21 +93,19 @@ fn full_exchange(client: *mut ConfideClientSession, host: *mut ConfideHostSessio
         assert_eq!(event.json["index"], index);
         assert_eq!(event.json["final"], index == 1);
     }
-    let mut frame = ptr::null_mut();
-    ok(unsafe {
-        confide_host_session_seal_final(
-            host,
-            c("s-1").as_ptr(),
-            c("m1").as_ptr(),
-            c("stop").as_ptr(),
-            NOW + 2,
-            &mut frame,
-        )
-    });
-    let event = open(client, &take_string(frame)).unwrap();
+    let event = open(client, final_frame).unwrap();
     assert_eq!(event.kind, ConfideEventKind::Final);
     assert_eq!(event.text.as_deref(), Some(&b"stop"[..]));
     assert_eq!(event.json["finishReason"], "stop");
+
+    // The engine's receipt, verified by the client session.
+    let event = open(client, end).unwrap();
+    assert_eq!(event.kind, ConfideEventKind::End);
+    assert!(event.verified);
+    let receipt = event.receipt_json.expect("a receipt");
+    assert_eq!(event.json["verified"], true);
+    assert_eq!(event.json["receipt"], receipt.as_str());
+    assert_eq!(event.json["usage"]["completionTokens"], 2);
 }
 
 #[test]
@@ -120,11 +114,9 @@ fn eip191_exchange_with_a_wallet_key() {
     let client = client(host_key, wallet, ConfideSessionScheme::Eip191);
     // The session copied the key: freeing the caller's handle early is fine.
     unsafe { confide_secret_key_free(wallet) };
-    let host = host(host_key);
-    full_exchange(client, host);
+    full_exchange(client, host_key);
     unsafe {
         confide_client_session_free(client);
-        confide_host_session_free(host);
         confide_secret_key_free(host_key);
     }
 }
@@ -148,11 +140,9 @@ fn sign_callback_exchange_for_both_schemes() {
                 &mut client,
             )
         });
-        let host = host(host_key);
-        full_exchange(client, host);
+        full_exchange(client, host_key);
         unsafe {
             confide_client_session_free(client);
-            confide_host_session_free(host);
             confide_secret_key_free(host_key);
             confide_secret_key_free(wallet);
         }
@@ -160,21 +150,20 @@ fn sign_callback_exchange_for_both_schemes() {
 }
 
 #[test]
-fn host_accepts_a_session_whose_client_sent_a_numeric_session_id() {
+fn a_numeric_session_id_is_echoed_as_a_number() {
     let (host_key, wallet) = (key(HOST_HEX), key(WALLET_HEX));
     let client = client(host_key, wallet, ConfideSessionScheme::Eip191);
-    let host = host(host_key);
+    let endpoint = Endpoint::new(host_key);
+    let connection = endpoint.connect();
     let mut init: serde_json::Value = serde_json::from_str(&init_frame(client, "77")).unwrap();
     init["session_id"] = serde_json::json!(77);
-    let (_, session_id, _) = accept(host, &init.to_string(), NOW);
-    assert_eq!(session_id, "77");
-    // The numeric session is found by its decimal form.
-    let mut removed = false;
-    ok(unsafe { confide_host_session_remove(host, c("77").as_ptr(), &mut removed) });
-    assert!(removed);
+    let ack: serde_json::Value =
+        serde_json::from_str(&connection.accept(&init.to_string())).unwrap();
+    assert_eq!(ack["session_id"], 77);
+    drop(connection);
+    drop(endpoint);
     unsafe {
         confide_client_session_free(client);
-        confide_host_session_free(host);
         confide_secret_key_free(host_key);
         confide_secret_key_free(wallet);
     }

@@ -1,15 +1,15 @@
 //! `confide-node chat`: a terminal client on the core's `ClientSession`. Fetches `/v1/info`, runs
 //! the encrypted handshake (or the deprecated plaintext one), streams the decrypted answer to stdout
-//! and checks the host's signed receipt against the address in `/v1/info`.
+//! and reports whether the session verified the host's signed receipt (signed by the key in
+//! `/v1/info`, over exactly the text it printed).
 
 use std::io::{BufRead, Write};
 
 use bytes::Bytes;
-use confide_core::crypto::{Address, PublicKey, SecretKey};
+use confide_core::crypto::{PublicKey, SecretKey};
 use confide_core::e2ee::{
     ClientEvent, ClientSession, HostFrame, InitParams, PromptRequest, SignatureScheme, WireId,
 };
-use confide_core::signed::{RawSignedMessage, VerifyPolicy};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper::Request;
@@ -89,7 +89,7 @@ pub async fn run(args: ChatArgs) -> Result<(), String> {
         let request = json!({"prompt": prompt, "max_tokens": args.max_tokens, "temperature": args.temperature});
         let id = WireId::Text(format!("prompt-{n}"));
         session.send_prompt(&mut socket, &id, request).await?;
-        session.print_reply(&mut socket, &info).await?;
+        session.print_reply(&mut socket).await?;
     }
     let _ = socket.close(None).await;
     Ok(())
@@ -198,7 +198,7 @@ impl ChatSession {
         send(socket, frame).await
     }
 
-    async fn print_reply(&mut self, socket: &mut Socket, info: &Value) -> Result<(), String> {
+    async fn print_reply(&mut self, socket: &mut Socket) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
         loop {
             let text = next_text(socket).await?;
@@ -222,7 +222,7 @@ impl ChatSession {
                     eprintln!(
                         "[{}, {tokens} tokens; receipt: {}]",
                         finish_reason.unwrap_or_default(),
-                        describe_receipt(receipt.as_deref(), info)
+                        self.describe_receipt(receipt.is_some())
                     );
                     return Ok(());
                 }
@@ -233,9 +233,20 @@ impl ChatSession {
             }
         }
     }
+
+    /// What the session concluded about the receipt of a response.
+    fn describe_receipt(&self, verified: bool) -> String {
+        match self {
+            Self::Encrypted(client) if verified => {
+                format!("signed by the host {}", client.host_address())
+            }
+            _ => "none (the answer is unverified)".into(),
+        }
+    }
 }
 
-/// Plaintext frames as client events (the encrypted session refuses them).
+/// Plaintext frames as client events (the encrypted session refuses them); nothing is verified in
+/// plaintext mode, so receipts are dropped.
 fn plaintext_event(text: &str) -> Result<ClientEvent, String> {
     Ok(
         match HostFrame::parse(text).map_err(|err| err.to_string())? {
@@ -249,7 +260,7 @@ fn plaintext_event(text: &str) -> Result<ClientEvent, String> {
                 id: end.id,
                 finish_reason: end.finish_reason,
                 usage: end.usage,
-                receipt: end.receipt.map(|r| r.get().to_owned()),
+                receipt: None,
             },
             HostFrame::Error(error) => ClientEvent::Error {
                 code: error.code,
@@ -259,28 +270,6 @@ fn plaintext_event(text: &str) -> Result<ClientEvent, String> {
             _ => ClientEvent::Pong,
         },
     )
-}
-
-/// Whether the receipt verifies and was signed by the address `/v1/info` advertises.
-fn describe_receipt(receipt: Option<&str>, info: &Value) -> String {
-    let Some(receipt) = receipt else {
-        return "none".into();
-    };
-    let expected = info["address"]
-        .as_str()
-        .and_then(|a| Address::parse(a).ok());
-    match RawSignedMessage::parse(receipt)
-        .and_then(|r| r.verify(&VerifyPolicy::default(), unix_now()))
-    {
-        Ok(verified) if verified.signer.is_some() && verified.signer == expected => {
-            format!(
-                "signed by the host {}",
-                expected.map(|a| a.to_checksum()).unwrap_or_default()
-            )
-        }
-        Ok(_) => "signed, but NOT by the host in /v1/info".into(),
-        Err(error) => format!("INVALID ({})", error.code()),
-    }
 }
 
 async fn send(socket: &mut Socket, text: String) -> Result<(), String> {

@@ -2,6 +2,7 @@
 //! frames, close.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use confide_core::ErrorCode;
 use confide_core::crypto::{PublicKey, SecretKey, Signer};
@@ -13,7 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::args;
 use crate::error::{CoreResultExt, Result, from_core, internal, invalid_argument};
-use crate::event::ClientEvent;
+use crate::event;
 use crate::json;
 use crate::keys::parse_secret_key;
 use crate::rng::os_rng;
@@ -52,6 +53,10 @@ pub struct InitMessageParams {
     pub price_per_token: Either<f64, BigInt>,
     /// Optional request id, echoed in the host's ack.
     pub id: Option<String>,
+    /// The current time in Unix seconds, sent inside the encrypted session data so the host can
+    /// refuse a stale or replayed init; default: the system clock. Set it when the app keeps its
+    /// own clock (a trusted network time, or a fixed time in tests).
+    pub timestamp: Option<f64>,
 }
 
 /// Who signs the session init.
@@ -101,8 +106,10 @@ impl ClientSession {
     }
 
     /// The `encrypted_session_init` frame to send (fresh ephemeral key, session key and nonce from
-    /// the OS RNG). Calling it again re-keys the session. With a `signer` callback, the callback
-    /// runs during this call; its failure is `INVALID_SIGNATURE`.
+    /// the OS RNG). The encrypted session data carries `params.timestamp` (default: the system
+    /// clock's time), so the host can refuse a stale or replayed init. Calling it again re-keys
+    /// the session. With a `signer` callback, the callback runs during this call; its failure is
+    /// `INVALID_SIGNATURE`.
     #[napi]
     pub fn init_message(
         &self,
@@ -169,14 +176,22 @@ impl ClientSession {
             .into_js()
     }
 
-    /// Opens a frame the host sent (JSON text), decrypting and checking it. Protocol violations
-    /// throw (`REPLAY_DETECTED`, `INVALID_AAD`, `NONCE_REUSE`, `DECRYPTION_FAILED`,
-    /// `ENCRYPTION_REQUIRED`, `INVALID_MESSAGE`, …); an `error` frame from the host is returned as
-    /// an event of type `'error'`.
-    #[napi]
-    pub fn open(&self, #[napi(ts_arg_type = "string")] frame: Unknown<'_>) -> Result<ClientEvent> {
+    /// Opens a frame the host sent (JSON text), decrypting and checking it, including a
+    /// `stream_end` only after the encrypted final and its receipt against the decrypted text
+    /// and usage. Protocol violations throw and leave the session as it was (`REPLAY_DETECTED`,
+    /// `INVALID_AAD`, `NONCE_REUSE`, `DECRYPTION_FAILED`, `ENCRYPTION_REQUIRED`,
+    /// `INVALID_MESSAGE`, and for the receipt `INVALID_SIGNER`, `UNSIGNED_MESSAGE`,
+    /// `UNSUPPORTED_SCHEME`, `MALFORMED_SIGNATURE`, …); an `error` frame from the host is returned
+    /// as an event of type `'error'`.
+    #[napi(ts_return_type = "ClientEvent")]
+    pub fn open<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "string")] frame: Unknown<'_>,
+    ) -> Result<Unknown<'env>> {
         let frame = args::string(frame, "frame")?;
-        self.lock()?.open(&frame).into_js().map(ClientEvent::from)
+        let event = self.lock()?.open(&frame).into_js()?;
+        event::to_js(env, &event)
     }
 
     /// Ends the session: zeroizes the session key and the copy of the wallet key. Later calls throw
@@ -230,5 +245,17 @@ fn init_params(value: Unknown<'_>) -> Result<InitParams> {
         model_name: params.model_name,
         price_per_token: args::uint_or_bigint(params.price_per_token, "params.pricePerToken")?,
         id: params.id.map(WireId::Text),
+        timestamp: Some(match params.timestamp {
+            Some(seconds) => args::uint(seconds, "params.timestamp")?,
+            None => unix_now(),
+        }),
     })
+}
+
+/// Unix seconds from the system clock (0 if it reads before 1970, which the host then refuses as
+/// stale).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }

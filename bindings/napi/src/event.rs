@@ -1,12 +1,19 @@
-//! What `ClientSession.open` returns: a decrypted, checked host frame as a plain JS object
-//! discriminated by `type`.
+//! What `ClientSession.open` returns: the core's canonical client event
+//! (`confide_core::e2ee::ClientEvent::to_json`), turned into a plain JS object by the engine's
+//! `JSON.parse`, discriminated by `type`. The values come from the core, so this package hands out
+//! exactly the object the C (`json`) and every other binding hand out; the types below only
+//! declare that object's shape for TypeScript (`index.d.ts`) and are never built in Rust.
 
-use confide_core::e2ee::{self, WireId};
+use confide_core::e2ee;
+use napi::Env;
+use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
+
+use crate::error::Result;
+use crate::json;
 
 /// Token counts of one response.
 #[napi(object, object_from_js = false)]
-#[derive(Clone, Copy, Debug)]
 pub struct Usage {
     /// Tokens in the prompt.
     pub prompt_tokens: i64,
@@ -23,7 +30,6 @@ pub struct Usage {
     discriminant_case = "lowercase",
     object_from_js = false
 )]
-#[derive(Debug)]
 pub enum ClientEvent {
     /// The greeting.
     Connected {
@@ -58,7 +64,7 @@ pub enum ClientEvent {
         /// Why generation stopped.
         finish_reason: String,
     },
-    /// The end of a response.
+    /// The end of a response (always after its `final`).
     End {
         /// Request id.
         id: Option<String>,
@@ -67,8 +73,15 @@ pub enum ClientEvent {
         /// Token counts.
         usage: Option<Usage>,
         /// The host's signed usage receipt (`SignedMessage<UsageRecord>` envelope JSON, exactly as
-        /// sent): check it with `verifyMessage`.
+        /// sent), already verified by `open` (see `verified`); keep it as evidence, which anyone
+        /// can check with `verifyMessage` against the host's address.
         receipt: Option<String>,
+        /// True when `open` verified the receipt against this response: signed (confide-v1) by
+        /// the host key the session was created with, for this client and session, over exactly
+        /// the decrypted text and the token counts in `usage` (a receipt that does not match
+        /// throws). False when the host sent none (the deployed Fabstir host never does): the
+        /// answer is unverified.
+        verified: bool,
     },
     /// An error the host reported (not thrown: the session goes on).
     Error {
@@ -81,68 +94,7 @@ pub enum ClientEvent {
     },
 }
 
-impl From<e2ee::ClientEvent> for ClientEvent {
-    fn from(event: e2ee::ClientEvent) -> Self {
-        let id = |id: Option<WireId>| id.map(|id| id.to_string());
-        match event {
-            e2ee::ClientEvent::Connected {
-                version,
-                encryption,
-            } => Self::Connected {
-                version,
-                encryption,
-            },
-            e2ee::ClientEvent::Pong => Self::Pong,
-            e2ee::ClientEvent::Ack { client_address } => Self::Ack {
-                client_address: client_address.to_checksum(),
-            },
-            e2ee::ClientEvent::Chunk {
-                id: request,
-                index,
-                text,
-                is_final,
-            } => Self::Chunk {
-                id: id(request),
-                index: count(index),
-                text,
-                is_final,
-            },
-            e2ee::ClientEvent::Final {
-                id: request,
-                finish_reason,
-            } => Self::Final {
-                id: id(request),
-                finish_reason,
-            },
-            e2ee::ClientEvent::End {
-                id: request,
-                finish_reason,
-                usage,
-                receipt,
-            } => Self::End {
-                id: id(request),
-                finish_reason,
-                usage: usage.map(|u| Usage {
-                    prompt_tokens: count(u.prompt_tokens),
-                    completion_tokens: count(u.completion_tokens),
-                    total_tokens: count(u.total_tokens),
-                }),
-                receipt,
-            },
-            e2ee::ClientEvent::Error {
-                code,
-                message,
-                id: request,
-            } => Self::Error {
-                id: id(request),
-                code,
-                message,
-            },
-        }
-    }
-}
-
-/// A count as a JS number (saturating; real counts are far below 2^53).
-fn count(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// The event as a JS object of type [`ClientEvent`]: the core's canonical JSON, parsed.
+pub fn to_js<'env>(env: &'env Env, event: &e2ee::ClientEvent) -> Result<Unknown<'env>> {
+    json::parse(env, &event.to_json())
 }

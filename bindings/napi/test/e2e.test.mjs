@@ -67,6 +67,7 @@ test('example client against confide-node serve --dev', { timeout: 120_000 }, as
     assert.ok(['stop', 'length'].includes(r.finishReason), r.finishReason)
     assert.deepEqual(r.events.slice(-2), ['final', 'end'])
     assert.equal(r.events.filter((e) => e === 'ack').length, 1)
+    assert.equal(r.verified, true)
     assert.equal(r.receiptSigner, info.address)
     assert.equal(r.receiptPayload.client_address, r.clientAddress)
     assert.equal(r.usage.completionTokens, r.receiptPayload.completion_tokens)

@@ -2,7 +2,8 @@
 // index.d.ts. Never run.
 import {
   ClientSession,
-  HostSession,
+  HostConnection,
+  HostEndpoint,
   Verifier,
   addressFromPublicKey,
   generateSecretKey,
@@ -11,14 +12,16 @@ import {
   verifyMessage,
   verifyMessageAsync,
   type ClientEvent,
-  type InitAccepted,
+  type HostOutput,
   type MessageSigner,
   type Verified,
   type VerifyMessagePolicy,
 } from '../index.js'
 
 const hostKey: string = generateSecretKey()
-const host = new HostSession({ hostPrivateKey: hostKey, capacity: 16, idleTimeoutSecs: 600 })
+const nowMs = Date.now()
+const host = new HostEndpoint({ hostPrivateKey: hostKey }, nowMs)
+const connection = new HostConnection(host, nowMs)
 const wallet = generateSecretKey()
 const address: string = addressFromPublicKey(publicKeyFromSecret(wallet))
 
@@ -35,11 +38,16 @@ const init: string = client.initMessage({
   modelName: 'demo',
   pricePerToken: 10n,
   id: 'init',
+  timestamp: Math.floor(nowMs / 1000),
 })
 external.initMessage({ sessionId: 's2', jobId: '42', chainId: 1, modelName: 'm', pricePerToken: 1 })
 const now = Math.floor(Date.now() / 1000)
-const accepted: InitAccepted = host.acceptInit(init, now)
-const scheme: 'eip191' | 'sdk-transcript' = accepted.scheme
+const scheme: 'eip191' | 'sdk-transcript' = client.scheme
+
+/** The frames among a host call's outputs. */
+function framesOf(outputs: HostOutput[]): string[] {
+  return outputs.flatMap((output) => (output.type === 'frame' ? [output.text] : []))
+}
 
 function handle(event: ClientEvent): string {
   switch (event.type) {
@@ -50,7 +58,7 @@ function handle(event: ClientEvent): string {
     case 'final':
       return event.finishReason
     case 'end':
-      return `${event.usage?.completionTokens ?? 0} ${event.receipt ? verifyMessage(event.receipt, now).signer : ''}`
+      return `${event.usage?.completionTokens ?? 0} ${event.verified && event.receipt ? verifyMessage(event.receipt, now).signer : 'unverified'}`
     case 'error':
       return `${event.code}: ${event.message}`
     case 'connected':
@@ -60,17 +68,21 @@ function handle(event: ClientEvent): string {
   }
 }
 
-handle(client.open(accepted.ackFrame))
-const opened = host.openMessage(client.sealPrompt('m0', { prompt: 'Hi', max_tokens: 8 }), now)
-const prompt: Record<string, unknown> = opened.prompt
+framesOf(connection.handleFrame(init, nowMs)).forEach((frame) => handle(client.open(frame)))
+for (const output of connection.handleFrame(client.sealPrompt('m0', { prompt: 'Hi', max_tokens: 8 }), nowMs)) {
+  if (output.type !== 'start') continue
+  const prompt: Record<string, unknown> = output.request
+  void prompt
+  connection.generationText(output.id, 'Hello', 1, nowMs)
+  const finish = { finishReason: 'stop' as const, promptTokens: 3, completionTokens: 1 }
+  framesOf(connection.generationFinished(output.id, finish, nowMs)).forEach((frame) => handle(client.open(frame)))
+}
 client.sealPrompt('m1', 'plain text')
-handle(client.open(host.sealChunk({ sessionId: opened.sessionId, id: opened.id, index: 0, text: 'Hello', final: true }, now)))
-handle(client.open(host.sealFinal(opened.sessionId, opened.id, 'stop', now)))
 client.close()
 
 async function asyncCalls(): Promise<void> {
   const frame: string = await client.initMessageAsync({ sessionId: 'a', jobId: 2, chainId: 1, modelName: 'm', pricePerToken: 1 })
-  const ok: InitAccepted = await host.acceptInitAsync(frame, now)
+  const ok: HostOutput[] = connection.handleFrame(frame, Date.now())
   const envelope: string = signMessage({ a: 1 }, wallet, now, { nonce: 1n, scheme: 'confide-v1' })
   const verified: Verified = await verifyMessageAsync(envelope, now, { maxAgeSecs: 60, requireBoundScheme: true })
   const signer: string | undefined = verified.signer
@@ -106,4 +118,4 @@ try {
   void code
 }
 
-void [address, scheme, prompt, asyncCalls, host.size, host.address, remembered, warnings, messageScheme]
+void [address, scheme, asyncCalls, host.address, remembered, warnings, messageScheme]

@@ -1,5 +1,12 @@
 //! The client side of an encrypted session (E2EE.md "Library shape"): builds the init, seals
-//! prompts with the `message_N` counter, and opens the host's frames with every check of §3.
+//! prompts with the `message_N` counter, and opens the host's frames with every check of §3,
+//! including the host's signed usage receipt.
+//!
+//! Files: `event` (what `open` returns, and its canonical JSON for the bindings), `receipt` (the
+//! receipt check).
+
+mod event;
+mod receipt;
 
 use std::collections::HashMap;
 
@@ -13,13 +20,17 @@ use super::session_data::SessionData;
 use super::wire::{
     ClientFrame, EncryptedChunkFrame, EncryptedMessageFrame, EncryptedPayload,
     EncryptedResponseFrame, HostFrame, SessionInitAckFrame, SessionInitFrame, SessionInitPayload,
-    StreamEndFrame, Usage, WireId,
+    StreamEndFrame, WireId,
 };
 use crate::crypto::{
     Address, Nonce, PublicKey, SecretKey, Signer, SymmetricKey, derive_session_key, random_nonce,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
+
+pub use event::ClientEvent;
+pub use receipt::VerifiedReceipt;
+use receipt::{ExpectedReceipt, ResponseDigest};
 
 /// What the client tells the host when it opens a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,8 +47,11 @@ pub struct InitParams {
     pub price_per_token: u64,
     /// Optional request id, echoed in the ack.
     pub id: Option<WireId>,
-    /// Unix seconds now, sent for the host's freshness check (`None` only to reproduce the deployed
-    /// SDK's inits byte for byte).
+    /// The current time in Unix seconds, sent inside the encrypted session data so the host can
+    /// refuse a stale or replayed init (E2EE.md §1 "Freshness"); with it, the data also carries
+    /// `chainId`. The core reads no clock: pass the system time. `None` leaves both out, which
+    /// only serves to reproduce the deployed SDK's published bytes; a host started with
+    /// `--require-fresh-init` refuses such an init.
     pub timestamp: Option<u64>,
 }
 
@@ -72,69 +86,14 @@ impl InitSecrets {
     }
 }
 
-/// Something the host sent, decrypted and checked.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ClientEvent {
-    /// The greeting.
-    Connected {
-        /// Host software version.
-        version: String,
-        /// Whether the host supports encryption.
-        encryption: bool,
-    },
-    /// Reply to a ping.
-    Pong,
-    /// The host accepted the session and recovered our address.
-    Ack {
-        /// Our address as the host recovered it (checked equal to ours).
-        client_address: Address,
-    },
-    /// A decrypted piece of the answer.
-    Chunk {
-        /// Request id.
-        id: Option<WireId>,
-        /// Index within the response, from 0.
-        index: u64,
-        /// The text.
-        text: String,
-        /// Whether the host marked it as the last chunk.
-        is_final: bool,
-    },
-    /// The decrypted finish reason (`stop`, `length`, `cancelled`).
-    Final {
-        /// Request id.
-        id: Option<WireId>,
-        /// Why generation stopped.
-        finish_reason: String,
-    },
-    /// The end of a response with usage and the host's signed receipt.
-    End {
-        /// Request id.
-        id: Option<WireId>,
-        /// Why generation stopped, as the host reports it in clear.
-        finish_reason: Option<String>,
-        /// Token counts.
-        usage: Option<Usage>,
-        /// The receipt JSON (`SignedMessage<UsageRecord>`), when the host sent one.
-        receipt: Option<String>,
-    },
-    /// An error the host reported.
-    Error {
-        /// The host's code string.
-        code: String,
-        /// The host's message.
-        message: String,
-        /// Request id, when the error concerns one.
-        id: Option<WireId>,
-    },
-}
-
 /// Progress of one response.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct ResponseState {
     next_index: u64,
     chunks_closed: bool,
     finished: bool,
+    /// Of the decrypted text so far, for the receipt's `response_sha256`.
+    digest: ResponseDigest,
 }
 
 /// An established session: everything after a successful `init_message`.
@@ -153,6 +112,8 @@ struct Established {
 #[derive(Debug)]
 pub struct ClientSession {
     host_public: PublicKey,
+    /// The address of `host_public`: the only signer whose receipts this session accepts.
+    host_address: Address,
     scheme: SignatureScheme,
     state: Option<Established>,
 }
@@ -162,6 +123,7 @@ impl ClientSession {
     pub fn new(host_public: PublicKey, scheme: SignatureScheme) -> Self {
         Self {
             host_public,
+            host_address: host_public.address(),
             scheme,
             state: None,
         }
@@ -170,6 +132,12 @@ impl ClientSession {
     /// The signature scheme in use.
     pub fn scheme(&self) -> SignatureScheme {
         self.scheme
+    }
+
+    /// The address of the host key this session was created with: the only signer whose usage
+    /// receipts it accepts.
+    pub fn host_address(&self) -> Address {
+        self.host_address
     }
 
     /// Our address, once the init was built.
@@ -326,8 +294,9 @@ impl ClientSession {
     }
 
     /// Opens a frame from the host. Protocol violations (wrong order, AAD, replayed nonce,
-    /// tampering, a downgrade to plaintext) are errors; an `error` frame from the host is the
-    /// [`ClientEvent::Error`] event.
+    /// tampering, a downgrade to plaintext, a `stream_end` before the encrypted finish reason, a
+    /// receipt that does not match) are errors, and a rejected frame changes nothing; an `error`
+    /// frame from the host is the [`ClientEvent::Error`] event.
     pub fn open(&mut self, frame: &str) -> Result<ClientEvent> {
         match HostFrame::parse(frame)? {
             HostFrame::Connected(c) => Ok(ClientEvent::Connected {
@@ -423,6 +392,7 @@ impl ClientSession {
         let text = String::from_utf8(parts.ciphertext)
             .map_err(|_| Error::invalid_message("chunk text is not valid UTF-8"))?;
         state.nonces.record(&parts.nonce);
+        response.digest.update(&text);
         response.next_index += 1;
         response.chunks_closed = chunk.is_final;
         Ok(ClientEvent::Chunk {
@@ -465,21 +435,41 @@ impl ClientSession {
         })
     }
 
+    /// The end of a response: only after its `encrypted_response` (a truncated answer is never
+    /// reported as complete), and with a receipt, only when the receipt matches (see
+    /// [`VerifiedReceipt`]).
     fn open_end(&mut self, end: StreamEndFrame) -> Result<ClientEvent> {
+        let host = self.host_address;
         let state = self.established_mut()?;
         if let Some(session_id) = &end.session_id {
             check_session_id(&state.session_id, session_id)?;
         }
-        if state.responses.remove(&end.id).is_none() {
+        let response = state.responses.get(&end.id).ok_or_else(|| {
+            Error::invalid_message("stream_end for a request this session did not send")
+        })?;
+        if !response.finished {
             return Err(Error::invalid_message(
-                "stream_end for a request this session did not send",
+                "stream_end before encrypted_response: the answer is incomplete",
             ));
         }
+        let expected = ExpectedReceipt {
+            host,
+            client: state.client_address,
+            session_id: &state.session_id,
+            response_sha256: response.digest.clone().finish(),
+            usage: end.usage.as_ref(),
+        };
+        let receipt = end
+            .receipt
+            .as_deref()
+            .map(|raw| receipt::verify(raw, &expected))
+            .transpose()?;
+        state.responses.remove(&end.id);
         Ok(ClientEvent::End {
             id: end.id,
             finish_reason: end.finish_reason,
             usage: end.usage,
-            receipt: end.receipt.map(|r| r.get().to_owned()),
+            receipt,
         })
     }
 

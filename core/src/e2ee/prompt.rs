@@ -108,24 +108,31 @@ impl PromptRequest {
     }
 }
 
+/// Shows no text of the request (prompt, messages, roles, model: all decrypted plaintext), only
+/// lengths, counts and the numeric options.
 impl fmt::Debug for PromptRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromptRequest")
-            .field("prompt", &self.prompt.as_ref().map(|_| "<redacted>"))
-            .field("messages", &self.messages.as_ref().map(Vec::len))
-            .field("model", &self.model)
+            .field("prompt_len", &self.prompt.as_ref().map(String::len))
+            .field("messages", &self.messages)
+            .field("model_len", &self.model.as_ref().map(String::len))
             .field("max_tokens", &self.max_tokens)
             .field("temperature", &self.temperature)
             .field("top_p", &self.top_p)
             .field("seed", &self.seed)
+            .field("stream", &self.stream)
             .field("signed_request", &self.signed_request.is_some())
             .finish()
     }
 }
 
+/// Shows the lengths of role and content, never their text.
 impl fmt::Debug for ChatMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChatMessage({}, <redacted>)", self.role)
+        f.debug_struct("ChatMessage")
+            .field("role_len", &self.role.len())
+            .field("content_len", &self.content.len())
+            .finish()
     }
 }
 
@@ -171,6 +178,20 @@ mod tests {
             assert_eq!(err.code(), crate::ErrorCode::InvalidMessage, "{bad:?}");
         }
         assert!(!format!("{:?}", PromptRequest::from_text("secret")).contains("secret"));
+    }
+
+    #[test]
+    fn debug_shows_lengths_and_numbers_but_no_text() {
+        let request = PromptRequest::parse(
+            br#"{"prompt":"SECRET-P","model":"SECRET-M","max_tokens":16,
+                "messages":[{"role":"SECRET-R","content":"SECRET-C"},{"role":"user","content":"x"}]}"#,
+        )
+        .unwrap();
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("prompt_len: Some(8)"), "{debug}");
+        assert!(debug.contains("role_len: 8, content_len: 8"), "{debug}");
+        assert!(debug.contains("max_tokens: Some(16)"), "{debug}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The encrypted session data inside `encrypted_session_init`:
-//! `{"sessionKey":"hex 32 B","jobId":"15","modelName":"…","pricePerToken":2272727273}`.
+//! `{"sessionKey":"hex 32 B","jobId":"15","modelName":"…","pricePerToken":2272727273,
+//! "timestamp":1732200000}`.
 
 use std::fmt;
 
@@ -25,10 +26,12 @@ pub struct SessionData {
     pub price_per_token: Option<u64>,
     /// The client's public key as the deployed SDK sends it; must match the recovered signer.
     pub recovery_public_key: Option<PublicKey>,
-    /// When the client built the init (Unix seconds), for the host's freshness check.
+    /// When the client built the init, in Unix seconds (a JSON integer). Confide's clients always
+    /// send it so the host can refuse a stale init (E2EE.md §1 "Freshness"); the deployed SDK
+    /// does not. Parsed here; the host compares it with its own clock.
     pub timestamp: Option<u64>,
-    /// The chain the session is for; bound by the client's signature, unlike the frame's
-    /// `chain_id`, so receipts prefer it.
+    /// The chain the session is for (`chainId`, a JSON integer); bound by the client's signature,
+    /// unlike the frame's `chain_id`, so receipts prefer it. Sent along with `timestamp`.
     pub chain_id: Option<u64>,
 }
 
@@ -113,7 +116,7 @@ impl SessionData {
             price_per_token: wire
                 .price_per_token
                 .as_ref()
-                .map(price_per_token)
+                .map(|v| expect_u64("pricePerToken", v))
                 .transpose()?,
             recovery_public_key: wire
                 .recovery_public_key
@@ -123,18 +126,19 @@ impl SessionData {
             timestamp: wire
                 .timestamp
                 .as_ref()
-                .map(|v| expect_integer("timestamp", v))
+                .map(|v| expect_u64("timestamp", v))
                 .transpose()?,
             chain_id: wire
                 .chain_id
                 .as_ref()
-                .map(|v| expect_integer("chainId", v))
+                .map(|v| expect_u64("chainId", v))
                 .transpose()?,
         })
     }
 
     /// The JSON the client encrypts, fields in the deployed SDK's order (camelCase,
-    /// `pricePerToken` as an integer).
+    /// `pricePerToken` as an integer), then `timestamp` and `chainId` when set (absent, the bytes
+    /// are exactly the SDK's).
     pub(crate) fn to_json(&self) -> Zeroizing<String> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -179,12 +183,6 @@ fn expect_string(field: &str, value: &Value) -> Result<String> {
         .ok_or_else(|| Error::invalid_session_data(format_args!("`{field}` must be a string")))
 }
 
-fn expect_integer(field: &str, value: &Value) -> Result<u64> {
-    value.as_u64().ok_or_else(|| {
-        Error::invalid_session_data(format_args!("`{field}` must be a non-negative JSON integer"))
-    })
-}
-
 fn job_id_text(value: &Value) -> Result<String> {
     match value {
         Value::String(text) => Ok(text.clone()),
@@ -195,17 +193,21 @@ fn job_id_text(value: &Value) -> Result<String> {
     }
 }
 
-fn price_per_token(value: &Value) -> Result<u64> {
+/// A JSON integer in `u64` range; a decimal string, a float or a negative number is refused (never
+/// read as 0), with a message naming `field`.
+fn expect_u64(field: &str, value: &Value) -> Result<u64> {
     match value {
         Value::Number(n) => n.as_u64().ok_or_else(|| {
-            Error::invalid_session_data("`pricePerToken` must be a non-negative integer (u64)")
+            Error::invalid_session_data(format_args!(
+                "`{field}` must be a non-negative integer (u64)"
+            ))
         }),
-        Value::String(_) => Err(Error::invalid_session_data(
-            "`pricePerToken` must be a JSON integer, not a string",
-        )),
-        _ => Err(Error::invalid_session_data(
-            "`pricePerToken` must be a JSON integer",
-        )),
+        Value::String(_) => Err(Error::invalid_session_data(format_args!(
+            "`{field}` must be a JSON integer, not a string"
+        ))),
+        _ => Err(Error::invalid_session_data(format_args!(
+            "`{field}` must be a JSON integer"
+        ))),
     }
 }
 
@@ -226,6 +228,8 @@ impl fmt::Debug for SessionData {
             .field("model_name", &self.model_name)
             .field("price_per_token", &self.price_per_token)
             .field("recovery_public_key", &self.recovery_public_key)
+            .field("timestamp", &self.timestamp)
+            .field("chain_id", &self.chain_id)
             .finish()
     }
 }
@@ -279,6 +283,26 @@ mod tests {
                 format!(r#"{{"sessionKey":"{KEY}","recoveryPublicKey":"0x02"}}"#),
                 "recoveryPublicKey",
             ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","timestamp":"1732200000"}}"#),
+                "`timestamp` must be a JSON integer, not a string",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","timestamp":1732200000.5}}"#),
+                "`timestamp` must be a non-negative integer",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","timestamp":-1}}"#),
+                "`timestamp` must be a non-negative integer",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","timestamp":[1]}}"#),
+                "`timestamp` must be a JSON integer",
+            ),
+            (
+                format!(r#"{{"sessionKey":"{KEY}","chainId":"84532"}}"#),
+                "`chainId` must be a JSON integer, not a string",
+            ),
             (r#"{"sessionKey":"abcd"}"#.to_owned(), "32 bytes"),
             (r#"{"sessionKey":"zz"}"#.to_owned(), "not hex"),
             (r#"{"jobId":"1"}"#.to_owned(), "missing `sessionKey`"),
@@ -296,12 +320,25 @@ mod tests {
     #[test]
     fn to_json_round_trips() {
         let data = parse(&format!(
-            r#"{{"sessionKey":"{KEY}","jobId":"7","pricePerToken":3}}"#
+            r#"{{"sessionKey":"{KEY}","jobId":"7","pricePerToken":3,"timestamp":1732200000}}"#
         ))
         .unwrap();
+        assert_eq!(data.timestamp, Some(1_732_200_000));
         let again = parse(&data.to_json()).unwrap();
         assert_eq!(again.job_id.as_deref(), Some("7"));
         assert_eq!(again.price_per_token, Some(3));
+        assert_eq!(again.timestamp, Some(1_732_200_000));
         assert!(!format!("{again:?}").contains("5555"));
+    }
+
+    #[test]
+    fn timestamp_is_optional_and_written_last() {
+        let without = parse(&format!(r#"{{"sessionKey":"{KEY}","jobId":"7"}}"#)).unwrap();
+        assert_eq!(without.timestamp, None);
+        assert!(!without.to_json().contains("timestamp"));
+        let mut with = without.clone();
+        with.timestamp = Some(u64::MAX);
+        let expected_tail = format!(r#","jobId":"7","timestamp":{}}}"#, u64::MAX);
+        assert!(with.to_json().ends_with(&expected_tail));
     }
 }

@@ -1,7 +1,11 @@
 //! Helpers shared by the C ABI tests: they call the exported functions exactly as C would (raw
-//! pointers, out-pointers, error objects) and convert results back, freeing everything.
+//! pointers, out-pointers, error objects) and convert results back, freeing everything (the host
+//! engine's entry points: `host`). Receipts a host would never send (signed by the wrong key, for
+//! the wrong text) and a look inside an init come from the core.
 
 #![allow(dead_code)] // each test binary uses a different subset
+
+pub mod host;
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::ptr;
@@ -11,9 +15,15 @@ use confide_ffi::buffer::{confide_buffer_free, confide_string_free};
 use confide_ffi::client::*;
 use confide_ffi::error::*;
 use confide_ffi::event::confide_client_event_free;
-use confide_ffi::host::*;
 use confide_ffi::keys::*;
 use confide_ffi::*;
+
+use confide_core::crypto::{PublicKey, SecretKey, derive_session_key, sha256};
+use confide_core::e2ee::wire::StreamEndFrame;
+use confide_core::e2ee::{ClientFrame, HostFrame, SessionData, Usage, WireId};
+use confide_core::hex;
+use confide_core::signed::{MessageScheme, SignOptions, SignedMessage, UsageRecord};
+use serde_json::value::RawValue;
 
 pub const NOW: u64 = 1_732_200_000;
 pub const HOST_HEX: &str = "0x1111111111111111111111111111111111111111111111111111111111111111";
@@ -160,6 +170,7 @@ pub fn init_params(session_id: &CString, model: &CString) -> ConfideInitParams {
         model_name: model.as_ptr(),
         price_per_token: 2000,
         request_id: ptr::null(),
+        timestamp: NOW,
     }
 }
 
@@ -183,13 +194,6 @@ pub fn client(
     session
 }
 
-/// A host with default limits.
-pub fn host(host_key: *const ConfideSecretKey) -> *mut ConfideHostSession {
-    let mut host = ptr::null_mut();
-    ok(unsafe { confide_host_session_new(host_key, ptr::null(), &mut host) });
-    host
-}
-
 /// The client's init frame for `session_id`.
 pub fn init_frame(client: *mut ConfideClientSession, session_id: &str) -> String {
     let (session_id, model) = (c(session_id), c("demo"));
@@ -197,34 +201,6 @@ pub fn init_frame(client: *mut ConfideClientSession, session_id: &str) -> String
     let mut frame = ptr::null_mut();
     ok(unsafe { confide_client_session_init_message(client, &params, &mut frame) });
     take_string(frame)
-}
-
-/// Accepts `frame` on `host` at `now`, returning (client address, session id) and the ack.
-pub fn accept(host: *mut ConfideHostSession, frame: &str, now: u64) -> (String, String, String) {
-    let mut accepted = ptr::null_mut();
-    ok(unsafe {
-        confide_host_session_accept_init(
-            host,
-            c(frame).as_ptr(),
-            now,
-            None,
-            ptr::null_mut(),
-            &mut accepted,
-        )
-    });
-    let result = unsafe {
-        let a = &*accepted;
-        (
-            CStr::from_ptr(a.client_address)
-                .to_str()
-                .unwrap()
-                .to_owned(),
-            CStr::from_ptr(a.session_id).to_str().unwrap().to_owned(),
-            CStr::from_ptr(a.ack_json).to_str().unwrap().to_owned(),
-        )
-    };
-    unsafe { confide_init_accepted_free(accepted) };
-    result
 }
 
 /// Seals a prompt on the client.
@@ -266,57 +242,78 @@ pub fn seal_frame(client: *mut ConfideClientSession, request_id: &str, prompt: &
     take_string(frame)
 }
 
-/// Opens a prompt on the host: (session id, request id, prompt JSON).
-pub fn open_message(
-    host: *mut ConfideHostSession,
-    frame: &str,
-    now: u64,
-) -> Result<(String, Option<String>, String), Failure> {
-    let mut message = ptr::null_mut();
-    let error =
-        unsafe { confide_host_session_open_message(host, c(frame).as_ptr(), now, &mut message) };
-    if !error.is_null() {
-        assert!(message.is_null());
-        return Err(take_error(error));
-    }
-    let result = unsafe {
-        let m = &*message;
-        (
-            CStr::from_ptr(m.session_id).to_str().unwrap().to_owned(),
-            (!m.request_id.is_null())
-                .then(|| CStr::from_ptr(m.request_id).to_str().unwrap().to_owned()),
-            CStr::from_ptr(m.prompt_json).to_str().unwrap().to_owned(),
-        )
+/// The usage receipt a host with key `signer_hex` signs (confide-v1) for `text` answered to the
+/// `WALLET_HEX` client in session `session_id`.
+pub fn receipt(signer_hex: &str, session_id: &str, text: &str, usage: Usage) -> String {
+    let record = UsageRecord {
+        session_id: session_id.into(),
+        job_id: Some("42".into()),
+        chain_id: Some(84532),
+        model: "demo".into(),
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        response_sha256: hex::encode(&sha256(text.as_bytes())),
+        client_address: WALLET_ADDRESS.into(),
+        timestamp: NOW,
     };
-    unsafe { confide_host_message_free(message) };
-    Ok(result)
+    let options = SignOptions {
+        timestamp: NOW,
+        nonce: Some(7),
+        scheme: MessageScheme::ConfideV1,
+    };
+    SignedMessage::sign(record, &SecretKey::from_hex(signer_hex).unwrap(), options)
+        .unwrap()
+        .to_json()
 }
 
-/// Seals a chunk on the host.
-pub fn seal_chunk(
-    host: *mut ConfideHostSession,
+/// A `stream_end` for `request_id` with `usage` and, when given, the receipt JSON (kept as raw
+/// JSON: the signed payload bytes must reach the client untouched).
+pub fn stream_end(
     session_id: &str,
     request_id: &str,
-    index: u64,
-    text: &str,
-    is_final: bool,
+    usage: Usage,
+    receipt: Option<String>,
 ) -> String {
-    let mut frame = ptr::null_mut();
-    ok(unsafe {
-        confide_host_session_seal_chunk(
-            host,
-            c(session_id).as_ptr(),
-            c(request_id).as_ptr(),
-            index,
-            text.as_ptr(),
-            text.len(),
-            1,
-            is_final,
-            NOW,
-            &mut frame,
-        )
-    });
-    take_string(frame)
+    HostFrame::StreamEnd(StreamEndFrame {
+        session_id: Some(WireId::from(session_id)),
+        id: Some(WireId::from(request_id)),
+        reason: "complete".into(),
+        finish_reason: Some("stop".into()),
+        tokens_used: usage.completion_tokens,
+        usage: Some(usage),
+        receipt: receipt.map(|json| RawValue::from_string(json).unwrap()),
+    })
+    .to_json()
+}
+
+/// The `timestamp` inside an init's encrypted session data, decrypted with `HOST_HEX` the way a
+/// host does.
+pub fn init_timestamp(init_json: &str) -> Option<u64> {
+    let ClientFrame::EncryptedSessionInit(frame) = ClientFrame::parse(init_json).unwrap() else {
+        panic!("expected an encrypted_session_init");
+    };
+    let payload = frame.payload.unwrap();
+    let decode = |text: &Option<String>| hex::decode("field", text.as_deref().unwrap_or_default());
+    let eph = PublicKey::from_hex(payload.eph_pub_hex.as_deref().unwrap()).unwrap();
+    let salt = payload
+        .salt_hex
+        .is_some()
+        .then(|| decode(&payload.salt_hex).unwrap());
+    let host = SecretKey::from_hex(HOST_HEX).unwrap();
+    let key = derive_session_key(
+        &host,
+        &eph,
+        salt.as_deref(),
+        &decode(&payload.info).unwrap(),
+    );
+    let [nonce, aad, ciphertext] = [
+        &payload.nonce_hex,
+        &payload.aad_hex,
+        &payload.ciphertext_hex,
+    ]
+    .map(|f| decode(f).unwrap());
+    let plaintext = key.open(&nonce, &aad, &ciphertext).unwrap();
+    SessionData::parse(&plaintext).unwrap().timestamp
 }
 
 /// A copied event.
@@ -332,6 +329,7 @@ pub struct Event {
     pub usage: Option<ConfideUsage>,
     pub receipt_json: Option<String>,
     pub json: serde_json::Value,
+    pub verified: bool,
 }
 
 fn opt(ptr: *const c_char) -> Option<String> {
@@ -362,6 +360,7 @@ pub fn open(client: *mut ConfideClientSession, frame: &str) -> Result<Event, Fai
             usage: e.has_usage.then_some(e.usage),
             receipt_json: opt(e.receipt_json),
             json: serde_json::from_str(&opt(e.json).expect("json is always set")).unwrap(),
+            verified: e.verified,
         }
     };
     unsafe { confide_client_event_free(event) };
