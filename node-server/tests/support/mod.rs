@@ -355,7 +355,7 @@ pub fn check_response(events: &[ClientEvent], host: &Address, client: &Address) 
     assert_eq!(clear_reason.as_deref(), Some(finish_reason.as_str()));
     let usage = usage.expect("stream_end carries usage");
     let text = text_of(events);
-    let receipt = RawSignedMessage::parse(receipt.as_deref().expect("a receipt")).unwrap();
+    let receipt = RawSignedMessage::parse(&receipt.as_ref().expect("a receipt").json).unwrap();
     let verified = receipt
         .verify(&VerifyPolicy::default(), unix_now())
         .unwrap();
