@@ -15,10 +15,11 @@
  *  - Inputs: NUL-terminated UTF-8 strings, or (const uint8_t *, size_t) byte ranges. A NULL where a
  *    value is required, invalid UTF-8 or a bad length is an error (CONFIDE_ERROR_CODE_INVALID_ARGUMENT
  *    naming the argument), never a crash. Inputs are borrowed for the duration of the call only.
- *  - Time is always a parameter (`now`, Unix seconds); randomness comes from the OS.
+ *  - Time is always a parameter (`now`, Unix seconds; the host engine's `now_ms`, Unix
+ *    milliseconds); randomness comes from the OS.
  *  - No panic crosses this boundary: an internal failure is CONFIDE_ERROR_CODE_INTERNAL.
- *  - Threading: see each handle's comment. Keys and errors are immutable and may be shared across
- *    threads; sessions and verifiers must not be used by two threads at once.
+ *  - Threading: see each handle's comment. Keys, errors and host endpoints may be shared across
+ *    threads; sessions, host connections and verifiers must not be used by two threads at once.
  */
 
 
@@ -69,22 +70,30 @@ typedef uint32_t ConfideEventKind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// How a client authenticates `encrypted_session_init` (E2EE.md §1). Pass as `uint32_t`.
-enum ConfideSessionScheme
+// What one `ConfideHostOutput` asks for.
+enum ConfideHostOutputKind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
-    // `personal_sign(sha256(ciphertext))` (EIP-191), the default.
-    CONFIDE_SESSION_SCHEME_EIP191 = 0,
-    // The deployed TypeScript SDK's transcript signature (`alg` present in the payload).
-    CONFIDE_SESSION_SCHEME_SDK_TRANSCRIPT = 1,
+    // Send `text` to the client as a WebSocket text frame.
+    CONFIDE_HOST_OUTPUT_KIND_FRAME = 0,
+    // Send a WebSocket Close frame with `close_code` and the reason `text`, then stop reading and
+    // drop the connection (free it after `confide_host_connection_close`).
+    CONFIDE_HOST_OUTPUT_KIND_CLOSE = 1,
+    // Start generation `generation_id` for `request_json`; report what it produces with
+    // `confide_host_connection_generation_text` / `_finished` / `_failed`.
+    CONFIDE_HOST_OUTPUT_KIND_START = 2,
+    // Stop generation `generation_id`. Reporting it as finished with
+    // `CONFIDE_FINISH_REASON_CANCELLED` is allowed but not needed: the connection has already
+    // forgotten it, so later events for it are ignored.
+    CONFIDE_HOST_OUTPUT_KIND_CANCEL = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum ConfideSessionScheme ConfideSessionScheme;
+typedef enum ConfideHostOutputKind ConfideHostOutputKind;
 #else
-typedef uint32_t ConfideSessionScheme;
+typedef uint32_t ConfideHostOutputKind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -190,6 +199,47 @@ typedef uint32_t ConfideErrorCode;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// How a client authenticates `encrypted_session_init` (E2EE.md §1). Pass as `uint32_t`.
+enum ConfideSessionScheme
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // `personal_sign(sha256(ciphertext))` (EIP-191), the default.
+    CONFIDE_SESSION_SCHEME_EIP191 = 0,
+    // The deployed TypeScript SDK's transcript signature (`alg` present in the payload).
+    CONFIDE_SESSION_SCHEME_SDK_TRANSCRIPT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ConfideSessionScheme ConfideSessionScheme;
+#else
+typedef uint32_t ConfideSessionScheme;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why a generation stopped, for `confide_host_connection_generation_finished`. Pass as
+// `uint32_t`.
+enum ConfideFinishReason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // The model ended its answer (`stop`).
+    CONFIDE_FINISH_REASON_STOP = 0,
+    // The request's `max_tokens` was reached (`length`).
+    CONFIDE_FINISH_REASON_LENGTH = 1,
+    // A cancel, disconnect or shutdown stopped it (`cancelled`).
+    CONFIDE_FINISH_REASON_CANCELLED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ConfideFinishReason ConfideFinishReason;
+#else
+typedef uint32_t ConfideFinishReason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // The client's end of one encrypted session with a host.
 //
 // Create with `confide_client_session_new` (wallet key) or `confide_client_session_new_with_signer`
@@ -209,16 +259,26 @@ typedef struct ConfideClientSession ConfideClientSession;
 // it with `confide_error_free`. Immutable: safe to read from several threads at once.
 typedef struct ConfideError ConfideError;
 
-// The encrypted sessions of one host connection (or process), keyed by session id, with the host
-// key that opens them. Session keys are zeroized when a session is removed, expires, is re-keyed,
-// or when the handle is freed.
+// One client connection (e.g. one WebSocket) of a `ConfideHostEndpoint`: its sessions, running
+// generations and rate limits. Feed it every frame the client sends
+// (`confide_host_connection_handle_frame`) and every event of the generations it starts
+// (`_generation_text`, `_finished`, `_failed`), and carry out the returned outputs in order.
+// Send `confide_host_connection_greeting` first. Session keys are zeroized when sessions expire
+// or are re-keyed, and when the connection is closed or freed.
 //
-// Not thread-safe: calls on one handle must not overlap (guard it with a mutex, or keep one
-// handle per connection on its own thread). It may be moved between threads.
+// Not thread-safe: calls on one connection must not overlap (one thread, or a mutex around it).
+// It may be moved between threads. Different connections may be used on different threads.
+typedef struct ConfideHostConnection ConfideHostConnection;
+
+// One host: its key, the memory of accepted inits (so an init replayed on any connection is
+// `REPLAY_DETECTED`), the signed-request replay guard, session counts and limits. Connections
+// are made from it with `confide_host_connection_new`.
 //
-// Ids: session and request ids are strings in this API. A session whose client sent a numeric
-// `session_id` is found by its decimal form; request ids are echoed as strings.
-typedef struct ConfideHostSession ConfideHostSession;
+// Thread-safe: one endpoint may be used by connections on several threads at once. Each
+// connection holds a reference to it, so `confide_host_endpoint_free` may come before the
+// connections are freed; the endpoint (and its authorize callback context) lives until the last
+// of them is freed.
+typedef struct ConfideHostEndpoint ConfideHostEndpoint;
 
 // A secp256k1 secret key: a wallet key (client) or the host key. Zeroized when freed.
 //
@@ -336,55 +396,87 @@ typedef struct ConfideClientEvent {
     bool verified;
 } ConfideClientEvent;
 
-// Limits of a `ConfideHostSession`. `confide_host_config_default` gives 1024 sessions and 1800
-// seconds (30 minutes) of idle timeout.
+// Limits and policy of a `ConfideHostEndpoint` (the core's `HostLimits` and `HostPolicy`).
+// `confide_host_config_default` fills in the defaults; change fields from there. Every count,
+// rate and duration must be at least 1 (`INVALID_ARGUMENT` naming the field otherwise); the two
+// durations at most 7 days.
 typedef struct ConfideHostConfig {
-    // Maximum number of live sessions (> 0); a new one past it is `TOO_MANY_SESSIONS`.
-    size_t capacity;
-    // Seconds without activity after which a session is dropped (> 0).
-    uint64_t idle_timeout_secs;
+    // Sessions (encrypted and plaintext) across every connection (default 10000).
+    size_t max_sessions;
+    // Sessions on one connection (default 16).
+    size_t max_sessions_per_connection;
+    // Seconds a session key lives without activity (default 1800); also how long an accepted
+    // init is remembered after its session's last use.
+    uint64_t session_ttl_secs;
+    // Generations one connection may have running at once (default 4).
+    size_t max_generations_per_connection;
+    // Frames per second one connection may send, bursts up to twice that (default 20).
+    uint32_t frames_per_second;
+    // Encrypted session inits per second across the whole host (default 20000).
+    uint32_t inits_per_second;
+    // Accepted inits the replay memory holds (default 1048576); past it, new inits are refused.
+    size_t replay_capacity;
+    // Signed requests the replay guard holds (default 100000); past it, new ones are refused.
+    size_t signed_request_capacity;
+    // Prompts one session key may open before the client must re-key (default 4096).
+    size_t max_messages_per_session;
+    // Consecutive authentication failures answered with error frames (default 5); the next one
+    // closes the connection (close code 1008).
+    uint32_t max_auth_failures;
+    // Seconds an init's `timestamp` may differ from `now` (default 300).
+    uint64_t init_freshness_secs;
+    // Refuse plaintext sessions (`ENCRYPTION_REQUIRED`).
+    bool require_encryption;
+    // Refuse prompts without a `signed_request` (`UNSIGNED_MESSAGE`).
+    bool require_signed_requests;
+    // Refuse inits whose session data carries no `timestamp`.
+    bool require_fresh_init;
+    // The software version announced in the `connected` greeting (UTF-8), or NULL for none.
+    // Borrowed during `confide_host_endpoint_new` only (the endpoint keeps a copy).
+    const char *version;
 } ConfideHostConfig;
 
 // Decides whether a client may open a session on this host: receives the client's EIP-55
 // address (a NUL-terminated string valid during the call) and returns non-zero to allow, 0 to
-// refuse (the init then fails with `CONFIDE_ERROR_CODE_UNAUTHORIZED`). `ctx` is passed through.
+// refuse (the client then gets an `UNAUTHORIZED` error frame). `ctx` is passed through. See
+// `confide_host_endpoint_new` for when and on which thread it runs.
 typedef int (*ConfideAuthorizeCallback)(void *ctx, const char *client_address);
 
-// An accepted `encrypted_session_init`. Free with `confide_init_accepted_free` (not its strings
-// one by one).
-typedef struct ConfideInitAccepted {
-    // The `session_init_ack` frame to send back to the client.
-    char *ack_json;
-    // The session id (pass it to `_open_message`, `_seal_chunk`, …).
+// One thing for the caller to do. Which fields are set depends on `kind`; unset pointers are
+// NULL and unset numbers 0. Strings are NUL-terminated UTF-8 (frames are JSON text, which never
+// contains a NUL byte). Owned by the `ConfideHostOutputs` it is in.
+typedef struct ConfideHostOutput {
+    // What to do.
+    ConfideHostOutputKind kind;
+    // `FRAME`: the frame (JSON text) to send. `CLOSE`: the close reason.
+    char *text;
+    // `CLOSE`: the WebSocket close code (1008 policy violation, 1009 message too big).
+    uint16_t close_code;
+    // `START`, `CANCEL`: the generation's id, unique within its connection.
+    uint64_t generation_id;
+    // `START`: the session the generation answers (a numeric session id in decimal).
     char *session_id;
-    // The init's request id, or NULL.
+    // `START`: the request id it answers, or NULL.
     char *request_id;
-    // The client's EIP-55 address, recovered from its signature.
-    char *client_address;
-    // The signature scheme the client used.
-    ConfideSessionScheme scheme;
-    // True when the init re-keyed an existing session of the same client.
-    bool rekeyed;
-    // The job id from the encrypted session data, or NULL.
-    char *job_id;
-    // The model name from the encrypted session data, or NULL.
-    char *model_name;
-    // Whether the session data carried `pricePerToken`.
-    bool has_price_per_token;
-    // The agreed price per token (when `has_price_per_token`).
-    uint64_t price_per_token;
-} ConfideInitAccepted;
+    // `START`: the model to run (asked by the prompt, else named at the session's init), or NULL
+    // for the host's default.
+    char *model;
+    // `START`: what to generate, as JSON: `{"prompt":…}` or `{"messages":[{"role","content"}…]}`
+    // plus the optional `model`, `max_tokens`, `temperature`, `top_p`, `seed`, `stream`,
+    // `signed_request`. Plaintext of the client's prompt: zeroed when freed.
+    char *request_json;
+    // `START`: whether the session is encrypted.
+    bool encrypted;
+} ConfideHostOutput;
 
-// A decrypted prompt. Free with `confide_host_message_free` (which zeroes the prompt).
-typedef struct ConfideHostMessage {
-    // The session the prompt belongs to.
-    char *session_id;
-    // The request id to echo in the reply frames, or NULL.
-    char *request_id;
-    // The prompt request as JSON: `{"prompt":…}` or `{"messages":[{"role","content"}…]}` plus
-    // the optional `model`, `max_tokens`, `temperature`, `top_p`, `seed`, `stream`.
-    char *prompt_json;
-} ConfideHostMessage;
+// The outputs of one call, in the order to carry them out: `len` items at `items` (`items` is
+// NULL when `len` is 0). Free with `confide_host_outputs_free` (not item by item).
+typedef struct ConfideHostOutputs {
+    // The outputs, or NULL when empty.
+    struct ConfideHostOutput *items;
+    // Number of outputs.
+    size_t len;
+} ConfideHostOutputs;
 
 // What a verifier accepts. `confide_verify_policy_default` gives 300 s maximum age, 300 s future
 // skew, signatures required, lloom-v1 allowed. A window above 604,800 s (7 days) is
@@ -424,8 +516,7 @@ extern "C" {
 // NULL is ignored.
 //
 // Do not use it for strings inside a struct that has its own `_free` function
-// (`ConfideClientEvent`, `ConfideInitAccepted`, `ConfideHostMessage`, `ConfideVerified`): that
-// function frees them.
+// (`ConfideClientEvent`, `ConfideHostOutputs`, `ConfideVerified`): that function frees them.
 //
 // # Safety
 // `string` is NULL or a `char*` this library returned through an out-pointer, unmodified and not
@@ -580,133 +671,166 @@ struct ConfideError *confide_error_to_frame(const struct ConfideError *error,
 // `event` is NULL or an event from `confide_client_session_open`, unmodified and not freed before.
 void confide_client_event_free(struct ConfideClientEvent *event);
 
-// The default limits (1024 sessions, 1800 s idle timeout).
+// The default limits and policy (see `ConfideHostConfig`), with `version` NULL.
 //
 // # Safety
 // `out_config` is valid for writing a `ConfideHostConfig`.
 struct ConfideError *confide_host_config_default(struct ConfideHostConfig *out_config);
 
-// A host with the key `host_key` (copied: it may be freed afterwards) and the limits `config`
-// (NULL for the defaults). Free `*out_host` with `confide_host_session_free`.
+// A host with the key `host_key` (copied: it may be freed afterwards), the limits and policy
+// `config` (NULL for the defaults), and an optional `authorize` callback (NULL allows every
+// client). `now_ms` (Unix milliseconds) starts the init rate limit's clock. Free
+// `*out_endpoint` with `confide_host_endpoint_free`.
+//
+// `authorize` is asked once per encrypted session init whose signature checked out, with the
+// client's EIP-55 address; returning 0 refuses it (the client gets an `UNAUTHORIZED` error
+// frame). It is called synchronously from the thread that called
+// `confide_host_connection_handle_frame`, during that call; when connections of this endpoint
+// are driven on several threads it may run on several of them at once, so it and `authorize_ctx`
+// must then be thread-safe. It must not call into the connection being driven. `authorize_ctx`
+// must stay valid until the endpoint and all its connections are freed.
+//
+// Errors: `INVALID_ARGUMENT` naming a NULL argument or the first limit out of range (e.g.
+// `limits.max_sessions must be at least 1`).
 //
 // # Safety
-// `host_key` is a live key; `config` is NULL or points to a `ConfideHostConfig`; `out_host` is
+// `host_key` is a live key; `config` is NULL or points to a `ConfideHostConfig` whose `version`
+// is NULL or NUL-terminated; `authorize_ctx` is whatever `authorize` expects; `out_endpoint` is
 // valid for writing a pointer.
-struct ConfideError *confide_host_session_new(const struct ConfideSecretKey *host_key,
-                                              const struct ConfideHostConfig *config,
-                                              struct ConfideHostSession **out_host);
+struct ConfideError *confide_host_endpoint_new(const struct ConfideSecretKey *host_key,
+                                               const struct ConfideHostConfig *config,
+                                               ConfideAuthorizeCallback authorize,
+                                               void *authorize_ctx,
+                                               uint64_t now_ms,
+                                               struct ConfideHostEndpoint **out_endpoint);
 
-// Verifies and stores an `encrypted_session_init` frame (JSON text) received at `now` (E2EE.md
-// §1): fields → replay → ECDH → decrypt → session data → signature → `authorize` → id ownership →
-// capacity. `authorize` may be NULL (every client allowed). On success `*out_accepted` holds the
-// ack frame to send, the ids and the client's address; free it with `confide_init_accepted_free`.
-//
-// Errors include `MISSING_PAYLOAD`, `MISSING_PAYLOAD_FIELDS`, `INVALID_HEX_ENCODING`,
-// `INVALID_NONCE_SIZE`, `INVALID_KEY`, `DECRYPTION_FAILED`, `INVALID_SESSION_DATA`,
-// `INVALID_SIGNATURE`, `UNAUTHORIZED`, `REPLAY_DETECTED`, `SESSION_ID_IN_USE`,
-// `TOO_MANY_SESSIONS`, and `INVALID_MESSAGE` for anything that is not such a frame; turn one
-// into a wire frame with `confide_error_to_frame`.
+// Releases the caller's reference to an endpoint; its key is zeroized once the last connection
+// made from it is freed too. NULL is ignored.
 //
 // # Safety
-// `host` is a live host not used concurrently; `frame` is NULL or NUL-terminated;
-// `authorize_ctx` is whatever `authorize` expects; `out_accepted` is valid for writing a pointer.
-struct ConfideError *confide_host_session_accept_init(struct ConfideHostSession *host,
-                                                      const char *frame,
-                                                      uint64_t now,
-                                                      ConfideAuthorizeCallback authorize,
-                                                      void *authorize_ctx,
-                                                      struct ConfideInitAccepted **out_accepted);
+// `endpoint` is NULL or an endpoint from this library that was not freed and that no call is
+// using.
+void confide_host_endpoint_free(struct ConfideHostEndpoint *endpoint);
 
-// Frees an accepted-init result and its strings. NULL is ignored.
+// A new connection of `endpoint`, opened at `now_ms` (Unix milliseconds). The connection holds
+// a reference to the endpoint. Free `*out_connection` with `confide_host_connection_free`.
 //
 // # Safety
-// `accepted` is NULL or came from `confide_host_session_accept_init`, unmodified, not freed.
-void confide_init_accepted_free(struct ConfideInitAccepted *accepted);
+// `endpoint` is a live endpoint; `out_connection` is valid for writing a pointer.
+struct ConfideError *confide_host_connection_new(const struct ConfideHostEndpoint *endpoint,
+                                                 uint64_t now_ms,
+                                                 struct ConfideHostConnection **out_connection);
 
-// Opens an `encrypted_message` frame (JSON text) received at `now`: fields → AAD `message_N` →
-// counter (`REPLAY_DETECTED`) → nonce (`NONCE_REUSE`) → decrypt (`DECRYPTION_FAILED`) → prompt.
-// `SESSION_KEY_NOT_FOUND` for an unknown, closed or idle-expired session. Free `*out_message`
-// with `confide_host_message_free`.
-//
-// # Safety
-// `host` is a live host not used concurrently; `frame` is NULL or NUL-terminated; `out_message`
-// is valid for writing a pointer.
-struct ConfideError *confide_host_session_open_message(struct ConfideHostSession *host,
-                                                       const char *frame,
-                                                       uint64_t now,
-                                                       struct ConfideHostMessage **out_message);
-
-// Frees a decrypted prompt, zeroing it. NULL is ignored.
-//
-// # Safety
-// `message` is NULL or came from `confide_host_session_open_message`, unmodified, not freed.
-void confide_host_message_free(struct ConfideHostMessage *message);
-
-// Seals one piece of generated text (`text_len` bytes of UTF-8) as an `encrypted_chunk` frame
-// with AAD `chunk_<index>` (index from 0 within each response); `is_final` marks the last chunk.
-// `request_id` (may be NULL) is the id of the prompt being answered. Free `*out_frame` with
+// The `connected` greeting frame to send when the connection opens. Free `*out_frame` with
 // `confide_string_free`.
 //
 // # Safety
-// `host` is a live host not used concurrently; `session_id` / `request_id` are NULL or
-// NUL-terminated; `text` points to `text_len` readable bytes; `out_frame` is valid for writing a
+// `connection` is a live connection not used concurrently; `out_frame` is valid for writing a
 // pointer.
-struct ConfideError *confide_host_session_seal_chunk(struct ConfideHostSession *host,
-                                                     const char *session_id,
-                                                     const char *request_id,
-                                                     uint64_t index,
-                                                     const uint8_t *text,
-                                                     size_t text_len,
-                                                     uint64_t tokens,
-                                                     bool is_final,
-                                                     uint64_t now,
-                                                     char **out_frame);
+struct ConfideError *confide_host_connection_greeting(const struct ConfideHostConnection *connection,
+                                                      char **out_frame);
 
-// Seals the finish reason (`stop`, `length`, `cancelled`) as an `encrypted_response` frame (AAD
-// `encrypted_response_final`), sent after the last chunk. Free `*out_frame` with
-// `confide_string_free`.
+// Handles one frame the client sent at `now_ms`: `frame_len` bytes, the text of a WebSocket
+// text frame (or the bytes of a binary one: anything but UTF-8 text is answered with an
+// `INVALID_MESSAGE` error frame). An encrypted session init is verified during this call (about
+// 0.2 ms of CPU, plus the authorize callback). `*out_outputs` lists what to do; free it with
+// `confide_host_outputs_free`.
+//
+// Protocol errors are not returned: the client is told with an error frame among the outputs
+// (`{"type":"error","code":"REPLAY_DETECTED",…}`), and the connection goes on unless a `CLOSE`
+// output says otherwise. The returned error is only for bad arguments (`INVALID_ARGUMENT`).
 //
 // # Safety
-// `host` is a live host not used concurrently; the strings are NULL or NUL-terminated;
-// `out_frame` is valid for writing a pointer.
-struct ConfideError *confide_host_session_seal_final(struct ConfideHostSession *host,
-                                                     const char *session_id,
-                                                     const char *request_id,
-                                                     const char *finish_reason,
-                                                     uint64_t now,
-                                                     char **out_frame);
+// `connection` is a live connection not used concurrently; `frame` points to `frame_len`
+// readable bytes (or is NULL with length 0); `out_outputs` is valid for writing a
+// `ConfideHostOutputs`.
+struct ConfideError *confide_host_connection_handle_frame(struct ConfideHostConnection *connection,
+                                                          const uint8_t *frame,
+                                                          size_t frame_len,
+                                                          uint64_t now_ms,
+                                                          struct ConfideHostOutputs *out_outputs);
 
-// Drops a session and zeroizes its key (e.g. when the client disconnects); `*out_removed` tells
-// whether it existed.
+// Generation `generation_id` produced `text_len` bytes of UTF-8 `text` (a whole character
+// sequence: buffer a token that ends inside a character) completing `tokens` tokens, at
+// `now_ms`. The connection holds back the newest chunk so that the last one can be marked final,
+// so the outputs carry the previous chunk's frame, if any. Events of a generation the connection
+// no longer runs (unknown, finished or cancelled) yield no outputs. Free `*out_outputs` with
+// `confide_host_outputs_free`.
 //
 // # Safety
-// `host` is a live host not used concurrently; `session_id` is NULL or NUL-terminated;
-// `out_removed` is valid for writing a `bool`.
-struct ConfideError *confide_host_session_remove(struct ConfideHostSession *host,
-                                                 const char *session_id,
-                                                 bool *out_removed);
+// `connection` is a live connection not used concurrently; `text` points to `text_len` readable
+// bytes; `out_outputs` is valid for writing a `ConfideHostOutputs`.
+struct ConfideError *confide_host_connection_generation_text(struct ConfideHostConnection *connection,
+                                                             uint64_t generation_id,
+                                                             const uint8_t *text,
+                                                             size_t text_len,
+                                                             uint32_t tokens,
+                                                             uint64_t now_ms,
+                                                             struct ConfideHostOutputs *out_outputs);
 
-// Drops every session idle for the configured timeout at `now`; `*out_expired` is how many.
+// Generation `generation_id` ended at `now_ms` for `finish_reason` (a `ConfideFinishReason`),
+// after `prompt_tokens` prompt tokens and `completion_tokens` generated ones. The outputs carry
+// the last chunk (marked final), the encrypted finish reason, and `stream_end` with the usage
+// and the receipt signed by the host key. Free `*out_outputs` with `confide_host_outputs_free`.
 //
 // # Safety
-// `host` is a live host not used concurrently; `out_expired` is valid for writing a `size_t`.
-struct ConfideError *confide_host_session_expire(struct ConfideHostSession *host,
-                                                 uint64_t now,
-                                                 size_t *out_expired);
+// `connection` is a live connection not used concurrently; `out_outputs` is valid for writing a
+// `ConfideHostOutputs`.
+struct ConfideError *confide_host_connection_generation_finished(struct ConfideHostConnection *connection,
+                                                                 uint64_t generation_id,
+                                                                 uint32_t finish_reason,
+                                                                 uint64_t prompt_tokens,
+                                                                 uint64_t completion_tokens,
+                                                                 uint64_t now_ms,
+                                                                 struct ConfideHostOutputs *out_outputs);
 
-// The number of live sessions.
+// Generation `generation_id` failed at `now_ms` with `error_code` (a `CONFIDE_ERROR_CODE_*`,
+// e.g. `INFERENCE_FAILED` or `TOKEN_LIMIT_EXCEEDED`) and `message` (UTF-8, sent to the client:
+// it must not contain prompt text or secrets). The outputs cancel the generation and carry the
+// error frame. Free `*out_outputs` with `confide_host_outputs_free`.
 //
 // # Safety
-// `host` is a live host not being mutated concurrently; `out_count` is valid for writing a
-// `size_t`.
-struct ConfideError *confide_host_session_count(const struct ConfideHostSession *host,
-                                                size_t *out_count);
+// `connection` is a live connection not used concurrently; `message` is NULL or NUL-terminated;
+// `out_outputs` is valid for writing a `ConfideHostOutputs`.
+struct ConfideError *confide_host_connection_generation_failed(struct ConfideHostConnection *connection,
+                                                               uint64_t generation_id,
+                                                               uint32_t error_code,
+                                                               const char *message,
+                                                               uint64_t now_ms,
+                                                               struct ConfideHostOutputs *out_outputs);
 
-// Frees a host: every session key and the host key copy are zeroized. NULL is ignored.
+// Drops the sessions idle past the TTL at `now_ms` (keys zeroized; sessions with a running
+// generation are in use). Call it periodically, e.g. every minute.
 //
 // # Safety
-// `host` is NULL or a host from this library that was not freed and that no call is using.
-void confide_host_session_free(struct ConfideHostSession *host);
+// `connection` is a live connection not used concurrently.
+struct ConfideError *confide_host_connection_expire(struct ConfideHostConnection *connection,
+                                                    uint64_t now_ms);
+
+// Ends the connection (the client left, or a `CLOSE` output was carried out): every session is
+// forgotten (keys zeroized) and the outputs cancel every running generation. Later frames and
+// events yield no outputs. Free `*out_outputs` with `confide_host_outputs_free`.
+//
+// # Safety
+// `connection` is a live connection not used concurrently; `out_outputs` is valid for writing a
+// `ConfideHostOutputs`.
+struct ConfideError *confide_host_connection_close(struct ConfideHostConnection *connection,
+                                                   struct ConfideHostOutputs *out_outputs);
+
+// Frees a connection: its sessions are forgotten and their keys zeroized (call
+// `confide_host_connection_close` first to learn which generations to stop). NULL is ignored.
+//
+// # Safety
+// `connection` is NULL or a connection from this library that was not freed and that no call is
+// using.
+void confide_host_connection_free(struct ConfideHostConnection *connection);
+
+// Frees every output and its strings (zeroing them) and resets `outputs` to `{NULL, 0}`, so a
+// second call does nothing. NULL is ignored.
+//
+// # Safety
+// `outputs` is NULL or points to a `ConfideHostOutputs` this library filled, unmodified.
+void confide_host_outputs_free(struct ConfideHostOutputs *outputs);
 
 // A fresh random key from the operating system's random number generator.
 //

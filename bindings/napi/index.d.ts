@@ -61,48 +61,72 @@ export declare class ClientSession {
 }
 
 /**
- * The encrypted sessions of one host connection (or process), keyed by session id, with the
- * host key that opens them. Session keys are zeroized when a session is removed, expires or is
- * re-keyed, and when the host is garbage-collected.
+ * One client connection (e.g. one WebSocket) of a `HostEndpoint`: its sessions, running
+ * generations and rate limits. Send `greeting()` first; pass every frame the client sends to
+ * `handleFrame` and every event of the generations it starts to `generationText`,
+ * `generationFinished` or `generationFailed`; carry out the returned outputs in order. Protocol
+ * errors are not thrown: they are error frames among the outputs. Session keys are zeroized when
+ * sessions expire or are re-keyed, on `close()`, and when the connection is garbage-collected.
  */
-export declare class HostSession {
-  /** A host with `opts.hostPrivateKey` and optional limits. */
-  constructor(opts: HostSessionOptions)
+export declare class HostConnection {
+  /** A new connection of `endpoint`, opened at `nowMs` (Unix milliseconds). */
+  constructor(endpoint: HostEndpoint, nowMs: number)
+  /** The `connected` greeting frame to send when the connection opens. */
+  greeting(): string
+  /**
+   * Handles one frame the client sent at `nowMs`: a string, or the bytes of a WebSocket
+   * message (a `Buffer` from `ws`; anything but UTF-8 text is answered with an
+   * `INVALID_MESSAGE` error frame). An encrypted session init is verified during this call
+   * (about 0.2 ms of CPU, plus the `authorize` callback).
+   */
+  handleFrame(frame: string | Uint8Array, nowMs: number): Array<HostOutput>
+  /**
+   * Generation `id` produced `text` (whole characters) completing `tokens` tokens, at `nowMs`.
+   * The connection holds back the newest chunk so that the last one can be marked final, so
+   * the outputs carry the previous chunk's frame, if any. Events of a generation the connection
+   * no longer runs yield no outputs.
+   */
+  generationText(id: bigint | number, text: string, tokens: number, nowMs: number): Array<HostOutput>
+  /**
+   * Generation `id` ended at `nowMs`: the outputs carry the last chunk (marked final), the
+   * encrypted finish reason, and `stream_end` with the usage and the receipt signed by the host
+   * key. Token counts may be numbers or BigInts.
+   */
+  generationFinished(id: bigint | number, finish: GenerationFinish, nowMs: number): Array<HostOutput>
+  /**
+   * Generation `id` failed at `nowMs` with the error `code` (a code string such as
+   * `'INFERENCE_FAILED'` or `'TOKEN_LIMIT_EXCEEDED'`) and `message` (sent to the client: no
+   * prompt text, no secrets). The outputs cancel the generation and carry the error frame.
+   */
+  generationFailed(id: bigint | number, code: string, message: string, nowMs: number): Array<HostOutput>
+  /**
+   * Drops the sessions idle past the TTL at `nowMs` (sessions with a running generation are in
+   * use). Call it periodically, e.g. every minute.
+   */
+  expire(nowMs: number): void
+  /**
+   * Ends the connection (the client left, or a `close` output was carried out): every session
+   * is forgotten (keys zeroized) and the outputs cancel every running generation. Later frames
+   * and events yield no outputs.
+   */
+  close(): Array<HostOutput>
+}
+
+/**
+ * One host: its key, the memory of accepted inits (an init replayed on any of its connections is
+ * `REPLAY_DETECTED`), the signed-request replay guard, session counts and limits. Make one per
+ * process and a `HostConnection` per client connection.
+ */
+export declare class HostEndpoint {
+  /**
+   * A host with `opts.hostPrivateKey`, optional limits, policy, version and `authorize`
+   * callback; `nowMs` (Unix milliseconds) starts the init rate limit's clock.
+   */
+  constructor(opts: HostEndpointOptions, nowMs: number)
   /** The host's compressed public key (hex), as clients need it. */
   get publicKey(): string
   /** The host's EIP-55 address (the signer of its receipts). */
   get address(): string
-  /** The number of live sessions. */
-  get size(): number
-  /**
-   * Verifies and stores an `encrypted_session_init` frame (JSON text) received at `now`.
-   * Throws `MISSING_PAYLOAD(_FIELDS)`, `INVALID_HEX_ENCODING`, `INVALID_NONCE_SIZE`,
-   * `INVALID_KEY`, `DECRYPTION_FAILED`, `INVALID_SESSION_DATA`, `INVALID_SIGNATURE`,
-   * `REPLAY_DETECTED`, `SESSION_ID_IN_USE`, `TOO_MANY_SESSIONS`, `INVALID_MESSAGE`.
-   */
-  acceptInit(frame: string, now: number): InitAccepted
-  /**
-   * `acceptInit` on the thread pool (ECDH, decryption and signature recovery off the event
-   * loop). Other calls on this host wait for it or fail as busy.
-   */
-  acceptInitAsync(frame: string, now: number): Promise<InitAccepted>
-  /**
-   * Opens an `encrypted_message` frame (JSON text) received at `now`. Throws
-   * `SESSION_KEY_NOT_FOUND`, `INVALID_AAD`, `REPLAY_DETECTED`, `NONCE_REUSE`,
-   * `DECRYPTION_FAILED`, `INVALID_MESSAGE`, ….
-   */
-  openMessage(frame: string, now: number): OpenedMessage
-  /** Seals one piece of generated text as an `encrypted_chunk` frame (AAD `chunk_<index>`). */
-  sealChunk(chunk: ChunkParams, now: number): string
-  /**
-   * Seals the finish reason (`stop`, `length`, `cancelled`) as an `encrypted_response` frame,
-   * sent after the last chunk.
-   */
-  sealFinal(sessionId: string, id: string | null | undefined, finishReason: string, now: number): string
-  /** Drops a session and zeroizes its key; whether it existed. */
-  remove(sessionId: string): boolean
-  /** Drops every session idle for the configured timeout at `now`; how many. */
-  expire(now: number): number
 }
 
 /**
@@ -136,22 +160,6 @@ export declare class Verifier {
 
 /** The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes). */
 export declare function addressFromPublicKey(publicKey: string): string
-
-/** One chunk for `sealChunk`. */
-export interface ChunkParams {
-  /** The session. */
-  sessionId: string
-  /** The request id being answered. */
-  id?: string
-  /** Index within the response, from 0. */
-  index: number
-  /** The text. */
-  text: string
-  /** Tokens in this chunk (default 1). */
-  tokens?: number
-  /** Marks the last chunk of the response. */
-  final?: boolean
-}
 
 /**
  * A host frame, decrypted and checked (E2EE.md §3). Request ids are strings (a numeric id is
@@ -214,39 +222,142 @@ export interface ClientSessionOptions {
 /** A fresh random secret key from the operating system's RNG, as `0x`-prefixed hex. */
 export declare function generateSecretKey(): string
 
-/** Options of `new HostSession(…)`. */
-export interface HostSessionOptions {
-  /**
-   * The host's secret key (64 hex digits, optionally `0x`-prefixed); the host keeps a copy,
-   * zeroized when it is garbage-collected.
-   */
-  hostPrivateKey: string
-  /** Maximum number of live sessions (default 1024); past it, `TOO_MANY_SESSIONS`. */
-  capacity?: number
-  /** Seconds without activity after which a session is dropped (default 1800). */
-  idleTimeoutSecs?: number
+/** How a generation ended, for `generationFinished`. */
+export interface GenerationFinish {
+  /** Why it stopped. */
+  finishReason: 'stop' | 'length' | 'cancelled'
+  /** Tokens in the prompt. */
+  promptTokens: number | bigint
+  /** Tokens generated. */
+  completionTokens: number | bigint
 }
 
-/** An accepted `encrypted_session_init`. */
-export interface InitAccepted {
-  /** The `session_init_ack` frame to send back. */
-  ackFrame: string
-  /** The session id (a numeric one in decimal). */
+/**
+ * `{type: 'cancel', id}`: stop generation `id` (the connection has already forgotten it:
+ * reporting it as finished is allowed but not needed).
+ */
+export interface HostCancelOutput {
+  /** `'cancel'`. */
+  type: 'cancel'
+  /** The generation's id. */
+  id: bigint
+}
+
+/**
+ * `{type: 'close', code, reason}`: send a WebSocket Close frame, then drop the connection (call
+ * `close()`).
+ */
+export interface HostCloseOutput {
+  /** `'close'`. */
+  type: 'close'
+  /** 1008 (policy violation) or 1009 (message too big). */
+  code: number
+  /** Short reason. */
+  reason: string
+}
+
+/** Options of `new HostEndpoint(…)`. */
+export interface HostEndpointOptions {
+  /**
+   * The host's secret key (64 hex digits, optionally `0x`-prefixed); the endpoint keeps a copy,
+   * zeroized when it and its connections are garbage-collected.
+   */
+  hostPrivateKey: string
+  /** Limits (defaults for those left out). */
+  limits?: HostLimits
+  /** Policy (defaults for those left out). */
+  policy?: HostPolicy
+  /** The software version announced in the `connected` greeting. */
+  version?: string
+  /**
+   * Decides whether a client may open an encrypted session: called synchronously, during the
+   * `handleFrame` call that carries the init (after its signature checked out), with the
+   * client's EIP-55 address. Only `true` allows; `false`, any other value, or a throw refuses
+   * (the client gets an `UNAUTHORIZED` error frame). Without it, every client is allowed.
+   */
+  authorize?: (clientAddress: string) => boolean
+}
+
+/** `{type: 'frame', text}`: send `text` to the client as a WebSocket text frame. */
+export interface HostFrameOutput {
+  /** `'frame'`. */
+  type: 'frame'
+  /** The frame (JSON text). */
+  text: string
+}
+
+/**
+ * Limits of a host (every field optional; the defaults are the engine's). Counts, rates and
+ * durations must be at least 1 (`INVALID_ARGUMENT` naming the field otherwise); the two durations
+ * at most 7 days.
+ */
+export interface HostLimits {
+  /** Sessions (encrypted and plaintext) across every connection (default 10000). */
+  maxSessions?: number
+  /** Sessions on one connection (default 16). */
+  maxSessionsPerConnection?: number
+  /** Seconds a session key lives without activity (default 1800). */
+  sessionTtlSecs?: number
+  /** Generations one connection may have running at once (default 4). */
+  maxGenerationsPerConnection?: number
+  /** Frames per second one connection may send, bursts up to twice that (default 20). */
+  framesPerSecond?: number
+  /** Encrypted session inits per second across the whole host (default 20000). */
+  initsPerSecond?: number
+  /** Accepted inits the replay memory holds (default 1048576). */
+  replayCapacity?: number
+  /** Signed requests the replay guard holds (default 100000). */
+  signedRequestCapacity?: number
+  /** Prompts one session key may open before the client must re-key (default 4096). */
+  maxMessagesPerSession?: number
+  /**
+   * Consecutive authentication failures answered with error frames (default 5); the next one
+   * closes the connection (close code 1008).
+   */
+  maxAuthFailures?: number
+  /** Seconds an init's `timestamp` may differ from `now` (default 300). */
+  initFreshnessSecs?: number
+}
+
+/** One thing for the caller to do; a call returns them in the order to carry them out. */
+export type HostOutput = HostFrameOutput | HostCloseOutput | HostStartOutput | HostCancelOutput
+
+/** Who may do what on a host (every flag defaults to `false`). */
+export interface HostPolicy {
+  /** Refuse plaintext sessions (`ENCRYPTION_REQUIRED`). */
+  requireEncryption?: boolean
+  /** Refuse prompts without a `signed_request` (`UNSIGNED_MESSAGE`). */
+  requireSignedRequests?: boolean
+  /** Refuse inits whose session data carries no `timestamp`. */
+  requireFreshInit?: boolean
+}
+
+/**
+ * `{type: 'start', id, sessionId, requestId, model, request, encrypted}`: start generation `id`
+ * for `request`; report what it produces with `generationText`, `generationFinished` or
+ * `generationFailed`.
+ */
+export interface HostStartOutput {
+  /** `'start'`. */
+  type: 'start'
+  /** The generation's id, unique within its connection. */
+  id: bigint
+  /** The session it answers (a numeric session id in decimal). */
   sessionId: string
-  /** The init's request id, if any. */
-  id?: string
-  /** The client's EIP-55 address, recovered from its signature. */
-  clientAddress: string
-  /** The scheme the client signed with. */
-  scheme: 'eip191' | 'sdk-transcript'
-  /** True when the init re-keyed an existing session of the same client. */
-  rekeyed: boolean
-  /** The job id from the encrypted session data. */
-  jobId?: string
-  /** The model name from the encrypted session data. */
-  modelName?: string
-  /** The agreed price per token from the encrypted session data. */
-  pricePerToken?: number
+  /** The request id it answers. */
+  requestId?: string
+  /**
+   * The model to run (asked by the prompt, else named at the session's init); absent for the
+   * host's default.
+   */
+  model?: string
+  /**
+   * What to generate: `{prompt}` or `{messages: [{role, content}…]}` plus the optional `model`,
+   * `max_tokens`, `temperature`, `top_p`, `seed`, `stream`, `signed_request`.
+   */
+  request: Record<string, unknown>
+  /** Whether the session is encrypted. */
+  encrypted: boolean
 }
 
 /** What `initMessage` tells the host. */
@@ -288,19 +399,6 @@ export interface MessageSigner {
    * `INVALID_SIGNATURE`.
    */
   sign: (digest: Uint8Array) => Uint8Array
-}
-
-/** A decrypted prompt. */
-export interface OpenedMessage {
-  /** The session the prompt belongs to. */
-  sessionId: string
-  /** The request id to echo in the replies. */
-  id?: string
-  /**
-   * The request: `{prompt}` or `{messages: [{role, content}…]}` plus the optional `model`,
-   * `max_tokens`, `temperature`, `top_p`, `seed`, `stream`.
-   */
-  prompt: Record<string, unknown>
 }
 
 /**

@@ -836,7 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ClientSession = nativeBinding.ClientSession
-module.exports.HostSession = nativeBinding.HostSession
+module.exports.HostConnection = nativeBinding.HostConnection
+module.exports.HostEndpoint = nativeBinding.HostEndpoint
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.addressFromPublicKey = nativeBinding.addressFromPublicKey
 module.exports.generateSecretKey = nativeBinding.generateSecretKey

@@ -13,6 +13,7 @@
 #include "sdk_vector.h"
 
 #define NOW 1732200000u
+#define NOW_MS (NOW * 1000ull)
 
 static int passed;
 static int failed;
@@ -77,9 +78,9 @@ static void test_errors_and_frees(void) {
     confide_secret_key_free(NULL);
     confide_client_session_free(NULL);
     confide_client_event_free(NULL);
-    confide_host_session_free(NULL);
-    confide_init_accepted_free(NULL);
-    confide_host_message_free(NULL);
+    confide_host_endpoint_free(NULL);
+    confide_host_connection_free(NULL);
+    confide_host_outputs_free(NULL);
     confide_verified_free(NULL);
     confide_verifier_free(NULL);
     check(1, "free functions accept NULL");
@@ -160,7 +161,7 @@ static void test_client(void) {
                                                      declining_signer, NULL,
                                                      CONFIDE_SESSION_SCHEME_EIP191, &client),
               "session with a declining signer");
-    ConfideInitParams params = {"s-1", 42, 84532, "demo", 2000, NULL};
+    ConfideInitParams params = {"s-1", 42, 84532, "demo", 2000, NULL, NOW};
     char *frame = NULL;
     EXPECT(confide_client_session_init_message(client, &params, &frame), INVALID_SIGNATURE,
            "sign callback", "sign callback returning non-zero");
@@ -173,7 +174,7 @@ static void test_client(void) {
               "session with a wallet key");
     EXPECT(confide_client_session_seal_prompt(client, "m1", (const uint8_t *)"x", 1, &frame),
            SESSION_KEY_NOT_FOUND, NULL, "seal before init");
-    ConfideInitParams no_model = {"s-1", 42, 84532, NULL, 2000, NULL};
+    ConfideInitParams no_model = {"s-1", 42, 84532, NULL, 2000, NULL, NOW};
     EXPECT(confide_client_session_init_message(client, &no_model, &frame), INVALID_ARGUMENT,
            "`params.model_name`", "NULL model name");
     EXPECT(confide_client_session_init_message(client, NULL, &frame), INVALID_ARGUMENT, "`params`",
@@ -211,73 +212,140 @@ static void test_client(void) {
     confide_secret_key_free(host_key);
 }
 
+/* Handles `frame` on `connection`; the outputs go to `*outputs` (freed first). */
+static ConfideError *handle(ConfideHostConnection *connection, const char *frame,
+                            ConfideHostOutputs *outputs) {
+    confide_host_outputs_free(outputs);
+    return confide_host_connection_handle_frame(connection, (const uint8_t *)frame, strlen(frame),
+                                                NOW_MS, outputs);
+}
+
+/* Whether the outputs are exactly one frame containing `needle`. */
+static int one_frame_with(const ConfideHostOutputs *outputs, const char *needle) {
+    return outputs->len == 1 && outputs->items[0].kind == CONFIDE_HOST_OUTPUT_KIND_FRAME &&
+           strstr(outputs->items[0].text, needle) != NULL;
+}
+
+/* An authorize callback refusing everyone; counts its calls in `*ctx`. */
+static int refuse_all(void *ctx, const char *client_address) {
+    (void)client_address;
+    (*(int *)ctx)++;
+    return 0;
+}
+
 static void test_host(void) {
     ConfideSecretKey *host_key = NULL;
     expect_ok(confide_secret_key_from_hex(SDK_HOST_KEY_HEX, &host_key), "host key");
-    ConfideHostConfig config = {0, 0};
+    ConfideHostConfig config;
     expect_ok(confide_host_config_default(&config), "default config");
-    check(config.capacity == 1024 && config.idle_timeout_secs == 1800, "default limits");
-    ConfideHostSession *host = NULL;
-    ConfideHostConfig zero = {0, 60};
-    EXPECT(confide_host_session_new(host_key, &zero, &host), INVALID_ARGUMENT, "`config.capacity`",
-           "zero capacity");
-    expect_ok(confide_host_session_new(host_key, &config, &host), "host");
+    check(config.max_sessions == 10000 && config.session_ttl_secs == 1800 &&
+              config.version == NULL,
+          "default limits");
+    ConfideHostEndpoint *endpoint = NULL;
+    ConfideHostConfig zero = config;
+    zero.max_sessions = 0;
+    EXPECT(confide_host_endpoint_new(host_key, &zero, NULL, NULL, NOW_MS, &endpoint),
+           INVALID_ARGUMENT, "max_sessions", "zero max_sessions");
+    EXPECT(confide_host_endpoint_new(NULL, NULL, NULL, NULL, NOW_MS, &endpoint), INVALID_ARGUMENT,
+           "`host_key`", "NULL host key");
+    check(endpoint == NULL, "out_endpoint stays NULL after errors");
+    config.version = "c-test";
+    expect_ok(confide_host_endpoint_new(host_key, &config, NULL, NULL, NOW_MS, &endpoint),
+              "endpoint");
+    ConfideHostConnection *connection = NULL, *second = NULL;
+    EXPECT(confide_host_connection_new(NULL, NOW_MS, &connection), INVALID_ARGUMENT,
+           "`endpoint`", "NULL endpoint");
+    expect_ok(confide_host_connection_new(endpoint, NOW_MS, &connection), "connection");
+    expect_ok(confide_host_connection_new(endpoint, NOW_MS, &second), "second connection");
 
-    ConfideInitAccepted *accepted = NULL;
-    EXPECT(confide_host_session_accept_init(host, "{\"type\":\"ping\"}", NOW, NULL, NULL,
-                                            &accepted),
-           INVALID_MESSAGE, "encrypted_session_init", "ping is not an init");
-    EXPECT(confide_host_session_accept_init(
-               host, "{\"type\":\"encrypted_session_init\",\"session_id\":\"x\",\"payload\":{}}",
-               NOW, NULL, NULL, &accepted),
-           MISSING_PAYLOAD_FIELDS, "ephPubHex", "init without fields");
-    expect_ok(confide_host_session_accept_init(host, SDK_INIT_FRAME, NOW, NULL, NULL, &accepted),
-              "SDK vector init");
-    check(accepted != NULL && strcmp(accepted->client_address, SDK_CLIENT_ADDRESS) == 0,
-          "SDK vector address");
-    confide_init_accepted_free(accepted);
-    accepted = NULL;
-    EXPECT(confide_host_session_accept_init(host, SDK_INIT_FRAME, NOW + 1, NULL, NULL, &accepted),
-           REPLAY_DETECTED, NULL, "replayed init");
-    check(accepted == NULL, "out_accepted stays NULL after errors");
+    char *greeting = NULL;
+    expect_ok(confide_host_connection_greeting(connection, &greeting), "greeting");
+    check(greeting != NULL && strstr(greeting, "\"version\":\"c-test\"") != NULL,
+          "greeting carries the configured version");
+    confide_string_free(greeting);
 
-    ConfideHostMessage *message = NULL;
-    expect_ok(confide_host_session_open_message(host, SDK_MESSAGE_0_FRAME, NOW, &message),
-              "SDK vector message_0");
-    check(message != NULL && strstr(message->prompt_json, "\"Hello\"") != NULL,
-          "message_0 decrypts to the prompt");
-    confide_host_message_free(message);
-    message = NULL;
-    EXPECT(confide_host_session_open_message(host, SDK_MESSAGE_0_FRAME, NOW, &message),
-           REPLAY_DETECTED, NULL, "replayed message");
+    ConfideHostOutputs outputs = {NULL, 0};
+    EXPECT(confide_host_connection_handle_frame(connection, NULL, 4, NOW_MS, &outputs),
+           INVALID_ARGUMENT, "`frame`", "NULL frame with a length");
+    EXPECT(handle(NULL, "{}", &outputs), INVALID_ARGUMENT, "`connection`", "NULL connection");
+    check(outputs.items == NULL && outputs.len == 0, "out_outputs stays empty after errors");
 
-    char *frame = NULL;
-    EXPECT(confide_host_session_seal_chunk(host, "no-such-session", NULL, 0,
-                                           (const uint8_t *)"x", 1, 1, false, NOW, &frame),
-           SESSION_KEY_NOT_FOUND, NULL, "seal for an unknown session");
-    EXPECT(confide_host_session_seal_chunk(host, "sdk-vector", NULL, 0,
-                                           (const uint8_t *)"\xff", 1, 1, false, NOW, &frame),
-           INVALID_ARGUMENT, "`text`", "non-UTF-8 chunk text");
-    check(frame == NULL, "out_frame stays NULL after errors");
+    expect_ok(handle(connection, "{\"type\":\"ping\"}", &outputs), "ping");
+    check(one_frame_with(&outputs, "\"type\":\"pong\""), "ping is answered with pong");
+    expect_ok(handle(connection, SDK_INIT_FRAME, &outputs), "SDK vector init");
+    check(one_frame_with(&outputs, SDK_CLIENT_ADDRESS), "the ack carries the SDK client address");
+    expect_ok(handle(second, SDK_INIT_FRAME, &outputs), "SDK init on a second connection");
+    check(one_frame_with(&outputs, "\"code\":\"REPLAY_DETECTED\""),
+          "an init replayed on another connection is REPLAY_DETECTED");
+
+    expect_ok(handle(connection, SDK_MESSAGE_0_FRAME, &outputs), "SDK vector message_0");
+    check(outputs.len == 1 && outputs.items[0].kind == CONFIDE_HOST_OUTPUT_KIND_START &&
+              strstr(outputs.items[0].request_json, "\"Hello\"") != NULL &&
+              strcmp(outputs.items[0].model, "tiny-vicuna") == 0 &&
+              strcmp(outputs.items[0].request_id, "m0") == 0 && outputs.items[0].encrypted,
+          "message_0 starts a generation of the prompt");
+    uint64_t generation = outputs.len == 1 ? outputs.items[0].generation_id : 0;
+    expect_ok(handle(connection, SDK_MESSAGE_0_FRAME, &outputs), "message_0 again");
+    check(one_frame_with(&outputs, "\"code\":\"REPLAY_DETECTED\""),
+          "a replayed prompt is REPLAY_DETECTED");
+    confide_host_outputs_free(&outputs);
+
+    EXPECT(confide_host_connection_generation_text(connection, generation,
+                                                   (const uint8_t *)"\xff", 1, 1, NOW_MS,
+                                                   &outputs),
+           INVALID_ARGUMENT, "`text`", "non-UTF-8 generation text");
+    EXPECT(confide_host_connection_generation_finished(connection, generation, 9, 1, 1, NOW_MS,
+                                                       &outputs),
+           INVALID_ARGUMENT, "`finish_reason`", "unknown finish reason");
+    expect_ok(confide_host_connection_generation_text(connection, generation + 100,
+                                                      (const uint8_t *)"x", 1, 1, NOW_MS,
+                                                      &outputs),
+              "text of an unknown generation");
+    check(outputs.len == 0 && outputs.items == NULL, "an unknown generation yields nothing");
+    expect_ok(confide_host_connection_generation_failed(connection, generation,
+                                                        CONFIDE_ERROR_CODE_INFERENCE_FAILED,
+                                                        "out of memory", NOW_MS, &outputs),
+              "generation failed");
+    check(outputs.len == 2 && outputs.items[0].kind == CONFIDE_HOST_OUTPUT_KIND_CANCEL &&
+              outputs.items[0].generation_id == generation &&
+              strstr(outputs.items[1].text, "\"code\":\"INFERENCE_FAILED\"") != NULL,
+          "a failed generation is cancelled and reported with its code");
+    confide_host_outputs_free(&outputs);
 
     /* An error turned into the wire frame a host sends. */
-    ConfideError *error = NULL;
-    error = confide_host_session_open_message(host, "{}", NOW, &message);
+    ConfideError *error = confide_host_connection_generation_failed(connection, generation, 999,
+                                                                    "x", NOW_MS, &outputs);
+    char *frame = NULL;
     expect_ok(confide_error_to_frame(error, "sdk-vector", "m9", &frame), "error frame");
-    check(frame != NULL && strstr(frame, "\"code\":\"INVALID_MESSAGE\"") != NULL &&
+    check(frame != NULL && strstr(frame, "\"code\":\"INVALID_ARGUMENT\"") != NULL &&
               strstr(frame, "\"id\":\"m9\"") != NULL,
           "error frame carries code and ids");
     confide_string_free(frame);
     confide_error_free(error);
 
-    /* Idle expiry: 1801 s later the session is gone. */
-    size_t expired = 0;
-    expect_ok(confide_host_session_expire(host, NOW + 1801, &expired), "expire");
-    check(expired == 1, "one idle session expired");
-    EXPECT(confide_host_session_seal_final(host, "sdk-vector", NULL, "stop", NOW + 1801, &frame),
-           SESSION_KEY_NOT_FOUND, NULL, "seal after expiry");
+    expect_ok(confide_host_connection_expire(connection, NOW_MS + 1801000), "expire");
+    EXPECT(confide_host_connection_expire(NULL, NOW_MS), INVALID_ARGUMENT, "`connection`",
+           "expire NULL");
+    expect_ok(confide_host_connection_close(connection, &outputs), "close");
+    check(outputs.len == 0, "nothing to cancel");
+    expect_ok(handle(connection, "{\"type\":\"ping\"}", &outputs), "ping after close");
+    check(outputs.len == 0, "a closed connection ignores frames");
+    confide_host_outputs_free(&outputs);
+    confide_host_connection_free(second);
+    confide_host_connection_free(connection);
+    confide_host_endpoint_free(endpoint);
 
-    confide_host_session_free(host);
+    /* An authorize callback that refuses: the client gets UNAUTHORIZED. */
+    int calls = 0;
+    expect_ok(confide_host_endpoint_new(host_key, NULL, refuse_all, &calls, NOW_MS, &endpoint),
+              "endpoint with an authorize callback");
+    expect_ok(confide_host_connection_new(endpoint, NOW_MS, &connection), "connection");
+    expect_ok(handle(connection, SDK_INIT_FRAME, &outputs), "init refused by the callback");
+    check(one_frame_with(&outputs, "\"code\":\"UNAUTHORIZED\"") && calls == 1,
+          "the authorize callback's refusal is UNAUTHORIZED");
+    confide_host_outputs_free(&outputs);
+    confide_host_connection_free(connection);
+    confide_host_endpoint_free(endpoint);
     confide_secret_key_free(host_key);
 }
 
@@ -304,7 +372,7 @@ static void test_signed(void) {
     check(verified == NULL, "out_verified stays NULL after errors");
 
     ConfideVerifier *verifier = NULL;
-    expect_ok(confide_verifier_new(NULL, 0, &verifier), "verifier");
+    expect_ok(confide_verifier_new(NULL, 100000, &verifier), "verifier");
     expect_ok(confide_verifier_verify(verifier, envelope, NOW, &verified), "first verify");
     check(verified != NULL && verified->bound && strcmp(verified->signer, SDK_CLIENT_ADDRESS) == 0,
           "verified signer");

@@ -113,8 +113,7 @@ pub(crate) unsafe fn free_c_string(ptr: *mut c_char) {
 /// NULL is ignored.
 ///
 /// Do not use it for strings inside a struct that has its own `_free` function
-/// (`ConfideClientEvent`, `ConfideInitAccepted`, `ConfideHostMessage`, `ConfideVerified`): that
-/// function frees them.
+/// (`ConfideClientEvent`, `ConfideHostOutputs`, `ConfideVerified`): that function frees them.
 ///
 /// # Safety
 /// `string` is NULL or a `char*` this library returned through an out-pointer, unmodified and not

@@ -142,14 +142,6 @@ pub(crate) fn session_scheme(value: u32) -> Result<SignatureScheme, confide_core
     }
 }
 
-/// The C value of a session scheme.
-pub(crate) fn session_scheme_value(scheme: SignatureScheme) -> ConfideSessionScheme {
-    match scheme {
-        SignatureScheme::Eip191 => ConfideSessionScheme::Eip191,
-        SignatureScheme::SdkTranscript => ConfideSessionScheme::SdkTranscript,
-    }
-}
-
 /// The message scheme for a `uint32_t` argument; anything but the enum's values is an error.
 pub(crate) fn message_scheme(value: u32) -> Result<MessageScheme, confide_core::Error> {
     match value {

@@ -1,97 +1,170 @@
-//! The host side of E2EE sessions (a wrapper of the core's `SessionStore`), for hosts written in
-//! other languages and for tests: accept inits, open prompts, seal chunks and finish reasons. Time
-//! is always the caller's `now` (Unix seconds).
+//! The process-wide part of a host (`ConfideHostEndpoint`, wrapping the core's host engine
+//! `Endpoint`): the host key, init replay memory, signed-request guard, session accounting, the
+//! init rate limit and the authorize callback. Connections (`host_connection`) are made from it.
 
 use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 
-use confide_core::crypto::SecretKey;
-use confide_core::e2ee::wire::SessionInitAckFrame;
-use confide_core::e2ee::{ClientFrame, HostFrame, SessionStore, StoreConfig, WireId};
-use confide_core::{Error, ErrorCode};
-use zeroize::Zeroizing;
+use confide_core::crypto::Address;
+use confide_core::host::{
+    Authorizer, BoundedReplayMemory, Endpoint, HostConfig, HostLimits, HostPolicy,
+};
 
 use crate::args::{self, OutValue};
 use crate::boundary;
-use crate::buffer::{self, c_string, opt_c_string};
-use crate::codes::{ConfideSessionScheme, session_scheme_value};
-use crate::error::{ConfideError, invalid_argument};
+use crate::error::ConfideError;
 use crate::keys::ConfideSecretKey;
-use crate::rng::OsRng;
 use crate::signer::{self, ConfideAuthorizeCallback};
 
-/// The encrypted sessions of one host connection (or process), keyed by session id, with the host
-/// key that opens them. Session keys are zeroized when a session is removed, expires, is re-keyed,
-/// or when the handle is freed.
+/// One host: its key, the memory of accepted inits (so an init replayed on any connection is
+/// `REPLAY_DETECTED`), the signed-request replay guard, session counts and limits. Connections
+/// are made from it with `confide_host_connection_new`.
 ///
-/// Not thread-safe: calls on one handle must not overlap (guard it with a mutex, or keep one
-/// handle per connection on its own thread). It may be moved between threads.
-///
-/// Ids: session and request ids are strings in this API. A session whose client sent a numeric
-/// `session_id` is found by its decimal form; request ids are echoed as strings.
-pub struct ConfideHostSession {
-    key: SecretKey,
-    store: SessionStore,
+/// Thread-safe: one endpoint may be used by connections on several threads at once. Each
+/// connection holds a reference to it, so `confide_host_endpoint_free` may come before the
+/// connections are freed; the endpoint (and its authorize callback context) lives until the last
+/// of them is freed.
+pub struct ConfideHostEndpoint {
+    pub(crate) endpoint: Arc<Endpoint>,
 }
 
-/// Limits of a `ConfideHostSession`. `confide_host_config_default` gives 1024 sessions and 1800
-/// seconds (30 minutes) of idle timeout.
+/// Limits and policy of a `ConfideHostEndpoint` (the core's `HostLimits` and `HostPolicy`).
+/// `confide_host_config_default` fills in the defaults; change fields from there. Every count,
+/// rate and duration must be at least 1 (`INVALID_ARGUMENT` naming the field otherwise); the two
+/// durations at most 7 days.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConfideHostConfig {
-    /// Maximum number of live sessions (> 0); a new one past it is `TOO_MANY_SESSIONS`.
-    pub capacity: usize,
-    /// Seconds without activity after which a session is dropped (> 0).
-    pub idle_timeout_secs: u64,
+    /// Sessions (encrypted and plaintext) across every connection (default 10000).
+    pub max_sessions: usize,
+    /// Sessions on one connection (default 16).
+    pub max_sessions_per_connection: usize,
+    /// Seconds a session key lives without activity (default 1800); also how long an accepted
+    /// init is remembered after its session's last use.
+    pub session_ttl_secs: u64,
+    /// Generations one connection may have running at once (default 4).
+    pub max_generations_per_connection: usize,
+    /// Frames per second one connection may send, bursts up to twice that (default 20).
+    pub frames_per_second: u32,
+    /// Encrypted session inits per second across the whole host (default 20000).
+    pub inits_per_second: u32,
+    /// Accepted inits the replay memory holds (default 1048576); past it, new inits are refused.
+    pub replay_capacity: usize,
+    /// Signed requests the replay guard holds (default 100000); past it, new ones are refused.
+    pub signed_request_capacity: usize,
+    /// Prompts one session key may open before the client must re-key (default 4096).
+    pub max_messages_per_session: usize,
+    /// Consecutive authentication failures answered with error frames (default 5); the next one
+    /// closes the connection (close code 1008).
+    pub max_auth_failures: u32,
+    /// Seconds an init's `timestamp` may differ from `now` (default 300).
+    pub init_freshness_secs: u64,
+    /// Refuse plaintext sessions (`ENCRYPTION_REQUIRED`).
+    pub require_encryption: bool,
+    /// Refuse prompts without a `signed_request` (`UNSIGNED_MESSAGE`).
+    pub require_signed_requests: bool,
+    /// Refuse inits whose session data carries no `timestamp`.
+    pub require_fresh_init: bool,
+    /// The software version announced in the `connected` greeting (UTF-8), or NULL for none.
+    /// Borrowed during `confide_host_endpoint_new` only (the endpoint keeps a copy).
+    pub version: *const c_char,
 }
 
 impl OutValue for ConfideHostConfig {
     const EMPTY: Self = Self {
-        capacity: 0,
-        idle_timeout_secs: 0,
+        max_sessions: 0,
+        max_sessions_per_connection: 0,
+        session_ttl_secs: 0,
+        max_generations_per_connection: 0,
+        frames_per_second: 0,
+        inits_per_second: 0,
+        replay_capacity: 0,
+        signed_request_capacity: 0,
+        max_messages_per_session: 0,
+        max_auth_failures: 0,
+        init_freshness_secs: 0,
+        require_encryption: false,
+        require_signed_requests: false,
+        require_fresh_init: false,
+        version: std::ptr::null(),
     };
 }
 
-/// An accepted `encrypted_session_init`. Free with `confide_init_accepted_free` (not its strings
-/// one by one).
-#[repr(C)]
-#[derive(Debug)]
-pub struct ConfideInitAccepted {
-    /// The `session_init_ack` frame to send back to the client.
-    pub ack_json: *mut c_char,
-    /// The session id (pass it to `_open_message`, `_seal_chunk`, …).
-    pub session_id: *mut c_char,
-    /// The init's request id, or NULL.
-    pub request_id: *mut c_char,
-    /// The client's EIP-55 address, recovered from its signature.
-    pub client_address: *mut c_char,
-    /// The signature scheme the client used.
-    pub scheme: ConfideSessionScheme,
-    /// True when the init re-keyed an existing session of the same client.
-    pub rekeyed: bool,
-    /// The job id from the encrypted session data, or NULL.
-    pub job_id: *mut c_char,
-    /// The model name from the encrypted session data, or NULL.
-    pub model_name: *mut c_char,
-    /// Whether the session data carried `pricePerToken`.
-    pub has_price_per_token: bool,
-    /// The agreed price per token (when `has_price_per_token`).
-    pub price_per_token: u64,
+impl ConfideHostConfig {
+    /// The C form of the core's limits and policy (no version).
+    fn from_core(limits: &HostLimits, policy: &HostPolicy) -> Self {
+        Self {
+            max_sessions: limits.max_sessions,
+            max_sessions_per_connection: limits.max_sessions_per_connection,
+            session_ttl_secs: limits.session_ttl_secs,
+            max_generations_per_connection: limits.max_generations_per_connection,
+            frames_per_second: limits.frames_per_second,
+            inits_per_second: limits.inits_per_second,
+            replay_capacity: limits.replay_capacity,
+            signed_request_capacity: limits.signed_request_capacity,
+            max_messages_per_session: limits.max_messages_per_session,
+            max_auth_failures: limits.max_auth_failures,
+            init_freshness_secs: limits.init_freshness_secs,
+            require_encryption: policy.require_encryption,
+            require_signed_requests: policy.require_signed_requests,
+            require_fresh_init: policy.require_fresh_init,
+            version: std::ptr::null(),
+        }
+    }
+
+    /// The core configuration (validated later by the endpoint).
+    ///
+    /// # Safety
+    /// `version` is NULL or a NUL-terminated string valid during the call.
+    unsafe fn to_core(self) -> Result<HostConfig, confide_core::Error> {
+        // SAFETY: forwarded to this function's contract.
+        let version = unsafe { args::opt_str(self.version, "config.version")? };
+        Ok(HostConfig {
+            limits: HostLimits {
+                max_sessions: self.max_sessions,
+                max_sessions_per_connection: self.max_sessions_per_connection,
+                session_ttl_secs: self.session_ttl_secs,
+                max_generations_per_connection: self.max_generations_per_connection,
+                frames_per_second: self.frames_per_second,
+                inits_per_second: self.inits_per_second,
+                replay_capacity: self.replay_capacity,
+                signed_request_capacity: self.signed_request_capacity,
+                max_messages_per_session: self.max_messages_per_session,
+                max_auth_failures: self.max_auth_failures,
+                init_freshness_secs: self.init_freshness_secs,
+            },
+            policy: HostPolicy {
+                require_encryption: self.require_encryption,
+                require_signed_requests: self.require_signed_requests,
+                require_fresh_init: self.require_fresh_init,
+                allowed_clients: Vec::new(),
+            },
+            models: Vec::new(),
+            version: version.unwrap_or_default().to_owned(),
+        })
+    }
 }
 
-/// A decrypted prompt. Free with `confide_host_message_free` (which zeroes the prompt).
-#[repr(C)]
-#[derive(Debug)]
-pub struct ConfideHostMessage {
-    /// The session the prompt belongs to.
-    pub session_id: *mut c_char,
-    /// The request id to echo in the reply frames, or NULL.
-    pub request_id: *mut c_char,
-    /// The prompt request as JSON: `{"prompt":…}` or `{"messages":[{"role","content"}…]}` plus
-    /// the optional `model`, `max_tokens`, `temperature`, `top_p`, `seed`, `stream`.
-    pub prompt_json: *mut c_char,
+/// The authorize callback as the engine's [`Authorizer`].
+struct CallbackAuthorizer {
+    callback: ConfideAuthorizeCallback,
+    ctx: *mut c_void,
 }
 
-/// The default limits (1024 sessions, 1800 s idle timeout).
+// SAFETY: the engine calls the authorizer on whichever thread drives a connection, possibly on
+// several threads at once. `confide_host_endpoint_new` states that contract for the callback and
+// its context; the pointer itself is never dereferenced here, only passed back to the callback.
+unsafe impl Send for CallbackAuthorizer {}
+// SAFETY: as above: `allows` takes `&self` and only hands `ctx` to the thread-safe callback.
+unsafe impl Sync for CallbackAuthorizer {}
+
+impl Authorizer for CallbackAuthorizer {
+    fn allows(&self, client: &Address) -> bool {
+        signer::authorize(self.callback, self.ctx, client)
+    }
+}
+
+/// The default limits and policy (see `ConfideHostConfig`), with `version` NULL.
 ///
 /// # Safety
 /// `out_config` is valid for writing a `ConfideHostConfig`.
@@ -102,401 +175,84 @@ pub unsafe extern "C" fn confide_host_config_default(
     boundary::call(|| {
         // SAFETY: the caller upholds the documented pointer contract.
         let out_config = unsafe { args::out(out_config, "out_config")? };
-        let defaults = StoreConfig::default();
-        *out_config = ConfideHostConfig {
-            capacity: defaults.capacity,
-            idle_timeout_secs: defaults.idle_timeout_secs,
-        };
+        let defaults = HostConfig::default();
+        *out_config = ConfideHostConfig::from_core(&defaults.limits, &defaults.policy);
         Ok(())
     })
 }
 
-/// A host with the key `host_key` (copied: it may be freed afterwards) and the limits `config`
-/// (NULL for the defaults). Free `*out_host` with `confide_host_session_free`.
+/// A host with the key `host_key` (copied: it may be freed afterwards), the limits and policy
+/// `config` (NULL for the defaults), and an optional `authorize` callback (NULL allows every
+/// client). `now_ms` (Unix milliseconds) starts the init rate limit's clock. Free
+/// `*out_endpoint` with `confide_host_endpoint_free`.
+///
+/// `authorize` is asked once per encrypted session init whose signature checked out, with the
+/// client's EIP-55 address; returning 0 refuses it (the client gets an `UNAUTHORIZED` error
+/// frame). It is called synchronously from the thread that called
+/// `confide_host_connection_handle_frame`, during that call; when connections of this endpoint
+/// are driven on several threads it may run on several of them at once, so it and `authorize_ctx`
+/// must then be thread-safe. It must not call into the connection being driven. `authorize_ctx`
+/// must stay valid until the endpoint and all its connections are freed.
+///
+/// Errors: `INVALID_ARGUMENT` naming a NULL argument or the first limit out of range (e.g.
+/// `limits.max_sessions must be at least 1`).
 ///
 /// # Safety
-/// `host_key` is a live key; `config` is NULL or points to a `ConfideHostConfig`; `out_host` is
+/// `host_key` is a live key; `config` is NULL or points to a `ConfideHostConfig` whose `version`
+/// is NULL or NUL-terminated; `authorize_ctx` is whatever `authorize` expects; `out_endpoint` is
 /// valid for writing a pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_new(
+pub unsafe extern "C" fn confide_host_endpoint_new(
     host_key: *const ConfideSecretKey,
     config: *const ConfideHostConfig,
-    out_host: *mut *mut ConfideHostSession,
+    authorize: ConfideAuthorizeCallback,
+    authorize_ctx: *mut c_void,
+    now_ms: u64,
+    out_endpoint: *mut *mut ConfideHostEndpoint,
 ) -> *mut ConfideError {
     boundary::call(|| {
         // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_host, host_key, config) = unsafe {
+        let (out_endpoint, host_key, config) = unsafe {
             (
-                args::out(out_host, "out_host")?,
+                args::out(out_endpoint, "out_endpoint")?,
                 args::handle(host_key, "host_key")?,
                 args::opt_ref(config),
             )
         };
         let config = match config {
-            None => StoreConfig::default(),
-            Some(c) if c.capacity == 0 => {
-                return Err(invalid_argument("config.capacity", "must be at least 1"));
+            // SAFETY: `version` is NULL or NUL-terminated by the caller's contract.
+            Some(config) => unsafe { config.to_core()? },
+            None => HostConfig::default(),
+        };
+        let host_key = Some(host_key.0.clone());
+        let endpoint = match authorize {
+            None => Endpoint::new(host_key, config, now_ms)?,
+            Some(_) => {
+                let replay = Box::new(BoundedReplayMemory::new(config.limits.replay_capacity)?);
+                let authorizer = Box::new(CallbackAuthorizer {
+                    callback: authorize,
+                    ctx: authorize_ctx,
+                });
+                Endpoint::with_parts(host_key, config, replay, authorizer, now_ms)?
             }
-            Some(c) if c.idle_timeout_secs == 0 => {
-                return Err(invalid_argument(
-                    "config.idle_timeout_secs",
-                    "must be at least 1",
-                ));
-            }
-            Some(c) => StoreConfig {
-                capacity: c.capacity,
-                idle_timeout_secs: c.idle_timeout_secs,
-            },
         };
-        *out_host = args::into_handle(ConfideHostSession {
-            key: host_key.0.clone(),
-            store: SessionStore::new(config),
+        *out_endpoint = args::into_handle(ConfideHostEndpoint {
+            endpoint: Arc::new(endpoint),
         });
         Ok(())
     })
 }
 
-/// Verifies and stores an `encrypted_session_init` frame (JSON text) received at `now` (E2EE.md
-/// §1): fields → replay → ECDH → decrypt → session data → signature → `authorize` → id ownership →
-/// capacity. `authorize` may be NULL (every client allowed). On success `*out_accepted` holds the
-/// ack frame to send, the ids and the client's address; free it with `confide_init_accepted_free`.
-///
-/// Errors include `MISSING_PAYLOAD`, `MISSING_PAYLOAD_FIELDS`, `INVALID_HEX_ENCODING`,
-/// `INVALID_NONCE_SIZE`, `INVALID_KEY`, `DECRYPTION_FAILED`, `INVALID_SESSION_DATA`,
-/// `INVALID_SIGNATURE`, `UNAUTHORIZED`, `REPLAY_DETECTED`, `SESSION_ID_IN_USE`,
-/// `TOO_MANY_SESSIONS`, and `INVALID_MESSAGE` for anything that is not such a frame; turn one
-/// into a wire frame with `confide_error_to_frame`.
+/// Releases the caller's reference to an endpoint; its key is zeroized once the last connection
+/// made from it is freed too. NULL is ignored.
 ///
 /// # Safety
-/// `host` is a live host not used concurrently; `frame` is NULL or NUL-terminated;
-/// `authorize_ctx` is whatever `authorize` expects; `out_accepted` is valid for writing a pointer.
+/// `endpoint` is NULL or an endpoint from this library that was not freed and that no call is
+/// using.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_accept_init(
-    host: *mut ConfideHostSession,
-    frame: *const c_char,
-    now: u64,
-    authorize: ConfideAuthorizeCallback,
-    authorize_ctx: *mut c_void,
-    out_accepted: *mut *mut ConfideInitAccepted,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_accepted, host, frame) = unsafe {
-            (
-                args::out(out_accepted, "out_accepted")?,
-                args::handle_mut(host, "host")?,
-                args::str(frame, "frame")?,
-            )
-        };
-        let ClientFrame::EncryptedSessionInit(init) = ClientFrame::parse(frame)? else {
-            return Err(wrong_frame("encrypted_session_init"));
-        };
-        let accepted = host.store.accept_init(&host.key, &init, now, |address| {
-            signer::authorize(authorize, authorize_ctx, address)
-        })?;
-        let ack = HostFrame::SessionInitAck(SessionInitAckFrame::new(
-            init.session_id.clone(),
-            init.job_id.clone(),
-            init.chain_id,
-            init.id.clone(),
-            Some(&accepted.client_address),
-        ));
-        let session = host.store.session_mut(&init.session_id, now)?;
-        *out_accepted = args::into_handle(ConfideInitAccepted {
-            ack_json: c_string(&ack.to_json()),
-            session_id: c_string(&init.session_id.to_string()),
-            request_id: opt_c_string(init.id.as_ref().map(WireId::to_string).as_deref()),
-            client_address: c_string(&accepted.client_address.to_checksum()),
-            scheme: session_scheme_value(accepted.scheme),
-            rekeyed: accepted.rekeyed,
-            job_id: opt_c_string(session.job_id()),
-            model_name: opt_c_string(session.model_name()),
-            has_price_per_token: session.price_per_token().is_some(),
-            price_per_token: session.price_per_token().unwrap_or(0),
-        });
-        Ok(())
-    })
-}
-
-/// Frees an accepted-init result and its strings. NULL is ignored.
-///
-/// # Safety
-/// `accepted` is NULL or came from `confide_host_session_accept_init`, unmodified, not freed.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_init_accepted_free(accepted: *mut ConfideInitAccepted) {
-    boundary::call_infallible((), || {
-        if accepted.is_null() {
-            return;
-        }
-        // SAFETY: a live box from `confide_host_session_accept_init` (caller's contract).
-        let accepted = unsafe { Box::from_raw(accepted) };
-        for string in [
-            accepted.ack_json,
-            accepted.session_id,
-            accepted.request_id,
-            accepted.client_address,
-            accepted.job_id,
-            accepted.model_name,
-        ] {
-            // SAFETY: each was made by `c_string` (or is NULL).
-            unsafe { buffer::free_c_string(string) };
-        }
-    });
-}
-
-/// Opens an `encrypted_message` frame (JSON text) received at `now`: fields → AAD `message_N` →
-/// counter (`REPLAY_DETECTED`) → nonce (`NONCE_REUSE`) → decrypt (`DECRYPTION_FAILED`) → prompt.
-/// `SESSION_KEY_NOT_FOUND` for an unknown, closed or idle-expired session. Free `*out_message`
-/// with `confide_host_message_free`.
-///
-/// # Safety
-/// `host` is a live host not used concurrently; `frame` is NULL or NUL-terminated; `out_message`
-/// is valid for writing a pointer.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_open_message(
-    host: *mut ConfideHostSession,
-    frame: *const c_char,
-    now: u64,
-    out_message: *mut *mut ConfideHostMessage,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_message, host, frame) = unsafe {
-            (
-                args::out(out_message, "out_message")?,
-                args::handle_mut(host, "host")?,
-                args::str(frame, "frame")?,
-            )
-        };
-        let ClientFrame::EncryptedMessage(message) = ClientFrame::parse(frame)? else {
-            return Err(wrong_frame("encrypted_message"));
-        };
-        let request = host
-            .store
-            .session_mut(&message.session_id, now)?
-            .open_message(message.payload.as_ref())?;
-        let prompt_json = Zeroizing::new(request.to_json());
-        *out_message = args::into_handle(ConfideHostMessage {
-            session_id: c_string(&message.session_id.to_string()),
-            request_id: opt_c_string(message.id.as_ref().map(WireId::to_string).as_deref()),
-            prompt_json: c_string(&prompt_json),
-        });
-        Ok(())
-    })
-}
-
-/// Frees a decrypted prompt, zeroing it. NULL is ignored.
-///
-/// # Safety
-/// `message` is NULL or came from `confide_host_session_open_message`, unmodified, not freed.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_message_free(message: *mut ConfideHostMessage) {
-    boundary::call_infallible((), || {
-        if message.is_null() {
-            return;
-        }
-        // SAFETY: a live box from `confide_host_session_open_message` (caller's contract).
-        let message = unsafe { Box::from_raw(message) };
-        for string in [message.session_id, message.request_id, message.prompt_json] {
-            // SAFETY: each was made by `c_string` (or is NULL).
-            unsafe { buffer::free_c_string(string) };
-        }
-    });
-}
-
-/// Seals one piece of generated text (`text_len` bytes of UTF-8) as an `encrypted_chunk` frame
-/// with AAD `chunk_<index>` (index from 0 within each response); `is_final` marks the last chunk.
-/// `request_id` (may be NULL) is the id of the prompt being answered. Free `*out_frame` with
-/// `confide_string_free`.
-///
-/// # Safety
-/// `host` is a live host not used concurrently; `session_id` / `request_id` are NULL or
-/// NUL-terminated; `text` points to `text_len` readable bytes; `out_frame` is valid for writing a
-/// pointer.
-#[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)] // a flat C signature; a params struct would add a type to free
-pub unsafe extern "C" fn confide_host_session_seal_chunk(
-    host: *mut ConfideHostSession,
-    session_id: *const c_char,
-    request_id: *const c_char,
-    index: u64,
-    text: *const u8,
-    text_len: usize,
-    tokens: u64,
-    is_final: bool,
-    now: u64,
-    out_frame: *mut *mut c_char,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_frame, host, session_id, request_id, text) = unsafe {
-            (
-                args::out(out_frame, "out_frame")?,
-                args::handle_mut(host, "host")?,
-                args::str(session_id, "session_id")?,
-                args::opt_str(request_id, "request_id")?,
-                args::bytes(text, text_len, "text")?,
-            )
-        };
-        let text = std::str::from_utf8(text)
-            .map_err(|_| invalid_argument("text", "is not valid UTF-8"))?;
-        let session_id = resolve_session_id(&host.store, session_id);
-        let request_id = request_id.map(WireId::from);
-        let frame = host.store.session_mut(&session_id, now)?.seal_chunk(
-            &mut OsRng,
-            request_id.as_ref(),
-            index,
-            text,
-            tokens,
-            is_final,
-        );
-        *out_frame = c_string(&frame);
-        Ok(())
-    })
-}
-
-/// Seals the finish reason (`stop`, `length`, `cancelled`) as an `encrypted_response` frame (AAD
-/// `encrypted_response_final`), sent after the last chunk. Free `*out_frame` with
-/// `confide_string_free`.
-///
-/// # Safety
-/// `host` is a live host not used concurrently; the strings are NULL or NUL-terminated;
-/// `out_frame` is valid for writing a pointer.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_seal_final(
-    host: *mut ConfideHostSession,
-    session_id: *const c_char,
-    request_id: *const c_char,
-    finish_reason: *const c_char,
-    now: u64,
-    out_frame: *mut *mut c_char,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_frame, host, session_id, request_id, finish_reason) = unsafe {
-            (
-                args::out(out_frame, "out_frame")?,
-                args::handle_mut(host, "host")?,
-                args::str(session_id, "session_id")?,
-                args::opt_str(request_id, "request_id")?,
-                args::str(finish_reason, "finish_reason")?,
-            )
-        };
-        let session_id = resolve_session_id(&host.store, session_id);
-        let request_id = request_id.map(WireId::from);
-        let frame = host.store.session_mut(&session_id, now)?.seal_final(
-            &mut OsRng,
-            request_id.as_ref(),
-            finish_reason,
-        );
-        *out_frame = c_string(&frame);
-        Ok(())
-    })
-}
-
-/// Drops a session and zeroizes its key (e.g. when the client disconnects); `*out_removed` tells
-/// whether it existed.
-///
-/// # Safety
-/// `host` is a live host not used concurrently; `session_id` is NULL or NUL-terminated;
-/// `out_removed` is valid for writing a `bool`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_remove(
-    host: *mut ConfideHostSession,
-    session_id: *const c_char,
-    out_removed: *mut bool,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_removed, host, session_id) = unsafe {
-            (
-                args::out(out_removed, "out_removed")?,
-                args::handle_mut(host, "host")?,
-                args::str(session_id, "session_id")?,
-            )
-        };
-        let session_id = resolve_session_id(&host.store, session_id);
-        *out_removed = host.store.remove(&session_id);
-        Ok(())
-    })
-}
-
-/// Drops every session idle for the configured timeout at `now`; `*out_expired` is how many.
-///
-/// # Safety
-/// `host` is a live host not used concurrently; `out_expired` is valid for writing a `size_t`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_expire(
-    host: *mut ConfideHostSession,
-    now: u64,
-    out_expired: *mut usize,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_expired, host) = unsafe {
-            (
-                args::out(out_expired, "out_expired")?,
-                args::handle_mut(host, "host")?,
-            )
-        };
-        *out_expired = host.store.expire(now);
-        Ok(())
-    })
-}
-
-/// The number of live sessions.
-///
-/// # Safety
-/// `host` is a live host not being mutated concurrently; `out_count` is valid for writing a
-/// `size_t`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_count(
-    host: *const ConfideHostSession,
-    out_count: *mut usize,
-) -> *mut ConfideError {
-    boundary::call(|| {
-        // SAFETY: the caller upholds the documented pointer contracts.
-        let (out_count, host) = unsafe {
-            (
-                args::out(out_count, "out_count")?,
-                args::handle(host, "host")?,
-            )
-        };
-        *out_count = host.store.len();
-        Ok(())
-    })
-}
-
-/// Frees a host: every session key and the host key copy are zeroized. NULL is ignored.
-///
-/// # Safety
-/// `host` is NULL or a host from this library that was not freed and that no call is using.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn confide_host_session_free(host: *mut ConfideHostSession) {
+pub unsafe extern "C" fn confide_host_endpoint_free(endpoint: *mut ConfideHostEndpoint) {
     boundary::call_infallible((), || {
         // SAFETY: forwarded to the caller's contract.
-        unsafe { args::free_handle(host) }
+        unsafe { args::free_handle(endpoint) }
     });
-}
-
-/// The stored id a caller's string names: the text id, or else the numeric id with that decimal
-/// form (a client may send `session_id` as a JSON number).
-fn resolve_session_id(store: &SessionStore, text: &str) -> WireId {
-    let as_text = WireId::from(text);
-    if store.contains(&as_text) {
-        return as_text;
-    }
-    match text.parse::<u64>() {
-        Ok(number) if number.to_string() == text && store.contains(&WireId::Number(number)) => {
-            WireId::Number(number)
-        }
-        _ => as_text,
-    }
-}
-
-fn wrong_frame(expected: &str) -> Error {
-    Error::new(
-        ErrorCode::InvalidMessage,
-        format!("expected an `{expected}` frame"),
-    )
 }

@@ -21,7 +21,8 @@ pub type ConfideSignCallback = Option<
 
 /// Decides whether a client may open a session on this host: receives the client's EIP-55
 /// address (a NUL-terminated string valid during the call) and returns non-zero to allow, 0 to
-/// refuse (the init then fails with `CONFIDE_ERROR_CODE_UNAUTHORIZED`). `ctx` is passed through.
+/// refuse (the client then gets an `UNAUTHORIZED` error frame). `ctx` is passed through. See
+/// `confide_host_endpoint_new` for when and on which thread it runs.
 pub type ConfideAuthorizeCallback =
     Option<unsafe extern "C" fn(ctx: *mut c_void, client_address: *const c_char) -> c_int>;
 

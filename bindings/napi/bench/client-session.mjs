@@ -4,10 +4,11 @@
 // @noble/secp256k1 2.3.0 + @noble/hashes 1.8.0 + @noble/ciphers 0.4.1 (./noble-sdk-client.mjs; both JS
 // clients share ./client-flow.mjs and differ only in their primitives). It reports both ratios; the
 // target (PERFORMANCE.md) is ≥ 10× against the deployed SDK's stack. The host side (accepting the
-// init, sealing the 100 chunks) runs on the native HostSession between the timed parts and is not
-// counted. Before timing, it checks that each JS client is a correct implementation: its session is
-// accepted by the native host (address recovered), its prompts open there, native chunks open with
-// it, and it rejects tampered and replayed chunks.
+// init, opening the prompts, sealing the 100 chunks) runs on the native host engine (HostEndpoint +
+// HostConnection) between the timed parts and is not counted. Before timing, it checks that each JS
+// client is a correct implementation: its session is accepted by the native host (address
+// recovered), its prompts open there, native chunks open with it, and it rejects tampered and
+// replayed chunks.
 //
 //   node bench/client-session.mjs [--rounds N] [--sessions N]
 import assert from 'node:assert/strict'
@@ -28,15 +29,14 @@ const ROUNDS = argValue('--rounds', 7)
 const SESSIONS = argValue('--sessions', 10)
 const PROMPTS = 10
 const CHUNKS_PER_PROMPT = 10
-const now = () => Math.floor(Date.now() / 1000)
 const params = (n) => ({ sessionId: `bench-${n}`, jobId: 42, chainId: 84532, modelName: 'demo', pricePerToken: 2000 })
 const token = (i) => ` tok${i}`
 
-const host = new native.HostSession({ hostPrivateKey: native.generateSecretKey(), capacity: 100_000 })
+const endpoint = new native.HostEndpoint({ hostPrivateKey: native.generateSecretKey() }, Date.now())
 const wallet = native.generateSecretKey()
 const walletAddress = native.addressFromPublicKey(native.publicKeyFromSecret(wallet))
 
-const options = { hostPublicKey: host.publicKey, walletPrivateKey: wallet }
+const options = { hostPublicKey: endpoint.publicKey, walletPrivateKey: wallet }
 const implementations = {
   native: { label: '@confide/native', make: () => new native.ClientSession(options) },
   noble: { label: '@noble 2.4 (latest)', make: () => new NobleClientSession(options) },
@@ -55,15 +55,28 @@ const installed = (alias) => {
   return `${name} ${version}`
 }
 
-/** The host's replies for one session: 10 chunks for each of the 10 prompts. */
-function hostChunks(sessionId) {
-  const frames = []
-  for (let p = 0; p < PROMPTS; p++) {
-    for (let i = 0; i < CHUNKS_PER_PROMPT; i++) {
-      frames.push(host.sealChunk({ sessionId, id: `p${p}`, index: i, text: token(i), final: i === CHUNKS_PER_PROMPT - 1 }, now()))
-    }
+/** A new host connection (its own frame budget and sessions); the client's init is accepted on it. */
+function hostConnection(init) {
+  const connection = new native.HostConnection(endpoint, Date.now())
+  const [ack] = connection.handleFrame(init, Date.now())
+  return { connection, ack: JSON.parse(ack.text) }
+}
+
+/** The host's replies to `prompts`: the generation each starts, answered with 10 chunks (only the
+ * chunk frames, the ones the benchmark opens), and the request each generation received. */
+function hostChunks(connection, prompts) {
+  const chunks = []
+  const requests = []
+  for (const prompt of prompts) {
+    const [start] = connection.handleFrame(prompt, Date.now())
+    requests.push(start.request)
+    const frames = []
+    for (let i = 0; i < CHUNKS_PER_PROMPT; i++) frames.push(...connection.generationText(start.id, token(i), 1, Date.now()))
+    const finish = { finishReason: 'stop', promptTokens: 1, completionTokens: CHUNKS_PER_PROMPT }
+    frames.push(...connection.generationFinished(start.id, finish, Date.now()))
+    chunks.push(...frames.map((o) => o.text).filter((text) => JSON.parse(text).type === 'encrypted_chunk'))
   }
-  return frames
+  return { chunks, requests }
 }
 
 /** One session; returns { init, seal, open } in nanoseconds (host work excluded). */
@@ -74,22 +87,24 @@ function runSession(make, check = false) {
   const client = make()
   const init = client.initMessage(params(n))
   const t1 = process.hrtime.bigint()
-  const accepted = host.acceptInit(init, now())
-  if (check) assert.equal(accepted.clientAddress, walletAddress)
-  const chunks = hostChunks(accepted.sessionId)
+  const { connection, ack } = hostConnection(init)
+  if (check) assert.equal(ack.client_address, walletAddress)
   const t2 = process.hrtime.bigint()
   const prompts = []
   for (let p = 0; p < PROMPTS; p++) prompts.push(client.sealPrompt(`p${p}`, `prompt number ${p}`))
   const t3 = process.hrtime.bigint()
+  const { chunks, requests } = hostChunks(connection, prompts)
+  const t4 = process.hrtime.bigint()
   const texts = []
   for (const frame of chunks) texts.push(client.open(frame).text)
-  const t4 = process.hrtime.bigint()
+  const t5 = process.hrtime.bigint()
   if (check) {
-    prompts.forEach((frame, p) => assert.equal(host.openMessage(frame, now()).prompt.prompt, `prompt number ${p}`))
+    requests.forEach((request, p) => assert.equal(request.prompt, `prompt number ${p}`))
+    assert.equal(texts.length, PROMPTS * CHUNKS_PER_PROMPT)
     texts.forEach((text, i) => assert.equal(text, token(i % CHUNKS_PER_PROMPT)))
   }
-  host.remove(accepted.sessionId)
-  return { init: Number(t1 - t0), seal: Number(t3 - t2), open: Number(t4 - t3) }
+  connection.close()
+  return { init: Number(t1 - t0), seal: Number(t3 - t2), open: Number(t5 - t4) }
 }
 
 function correctness() {
@@ -98,16 +113,15 @@ function correctness() {
   for (const name of jsClients) {
     const client = implementations[name].make()
     assert.equal(client.address, walletAddress)
-    const accepted = host.acceptInit(client.initMessage(params(`check-${name}`)), now())
-    assert.equal(accepted.clientAddress, walletAddress)
-    client.sealPrompt('p0', 'x')
-    const [first] = hostChunks(accepted.sessionId)
+    const { connection, ack } = hostConnection(client.initMessage(params(`check-${name}`)))
+    assert.equal(ack.client_address, walletAddress)
+    const { chunks: [first] } = hostChunks(connection, [client.sealPrompt('p0', 'x')])
     const tampered = JSON.parse(first)
     tampered.payload.ciphertextHex = (tampered.payload.ciphertextHex[0] === '0' ? '1' : '0') + tampered.payload.ciphertextHex.slice(1)
     assert.throws(() => client.open(JSON.stringify(tampered)), /invalid tag/)
     assert.equal(client.open(first).text, token(0))
     assert.throws(() => client.open(first), /out of order/)
-    host.remove(accepted.sessionId)
+    connection.close()
     console.log(`correctness (${implementations[name].label}): session accepted by the native host (address recovered),`)
     console.log('  its prompts open there, native chunks open with it, tampered/replayed chunks are rejected ✓')
   }

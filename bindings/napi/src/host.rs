@@ -1,346 +1,249 @@
-//! The host side of E2EE sessions (`HostSession`, wrapping the core's `SessionStore`), for hosts
-//! written in JavaScript and for tests: accept inits, open prompts, seal chunks and finish reasons.
-//! Time is always the caller's `now` (Unix seconds).
+//! The process-wide part of a host (`HostEndpoint`, wrapping the core's host engine `Endpoint`):
+//! the host key, init replay memory, signed-request guard, session accounting, the init rate limit
+//! and the optional `authorize` callback. Connections (`host_connection`) are made from it.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::cell::Cell;
+use std::sync::Arc;
 
-use confide_core::crypto::SecretKey;
-use confide_core::e2ee::wire::SessionInitAckFrame;
-use confide_core::e2ee::{ClientFrame, HostFrame, SessionStore, StoreConfig, WireId};
-use confide_core::{Error, ErrorCode};
+use confide_core::crypto::Address;
+use confide_core::host::{self as engine, Authorizer, BoundedReplayMemory, Endpoint};
 use napi::Env;
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::{FunctionRef, Unknown};
 use napi_derive::napi;
 use zeroize::Zeroizing;
 
 use crate::args;
-use crate::error::{CoreResultExt, JsErr, Result, invalid_argument};
-use crate::json;
+use crate::error::{CoreResultExt, Result, invalid_argument};
 use crate::keys::parse_secret_key;
-use crate::rng::os_rng;
-use crate::tasks::{self, CoreTask};
 
-/// Options of `new HostSession(…)`.
+/// Limits of a host (every field optional; the defaults are the engine's). Counts, rates and
+/// durations must be at least 1 (`INVALID_ARGUMENT` naming the field otherwise); the two durations
+/// at most 7 days.
 #[napi(object, object_to_js = false)]
-pub struct HostSessionOptions {
-    /// The host's secret key (64 hex digits, optionally `0x`-prefixed); the host keeps a copy,
-    /// zeroized when it is garbage-collected.
+pub struct HostLimits {
+    /// Sessions (encrypted and plaintext) across every connection (default 10000).
+    pub max_sessions: Option<f64>,
+    /// Sessions on one connection (default 16).
+    pub max_sessions_per_connection: Option<f64>,
+    /// Seconds a session key lives without activity (default 1800).
+    pub session_ttl_secs: Option<f64>,
+    /// Generations one connection may have running at once (default 4).
+    pub max_generations_per_connection: Option<f64>,
+    /// Frames per second one connection may send, bursts up to twice that (default 20).
+    pub frames_per_second: Option<f64>,
+    /// Encrypted session inits per second across the whole host (default 20000).
+    pub inits_per_second: Option<f64>,
+    /// Accepted inits the replay memory holds (default 1048576).
+    pub replay_capacity: Option<f64>,
+    /// Signed requests the replay guard holds (default 100000).
+    pub signed_request_capacity: Option<f64>,
+    /// Prompts one session key may open before the client must re-key (default 4096).
+    pub max_messages_per_session: Option<f64>,
+    /// Consecutive authentication failures answered with error frames (default 5); the next one
+    /// closes the connection (close code 1008).
+    pub max_auth_failures: Option<f64>,
+    /// Seconds an init's `timestamp` may differ from `now` (default 300).
+    pub init_freshness_secs: Option<f64>,
+}
+
+/// Who may do what on a host (every flag defaults to `false`).
+#[napi(object, object_to_js = false)]
+pub struct HostPolicy {
+    /// Refuse plaintext sessions (`ENCRYPTION_REQUIRED`).
+    pub require_encryption: Option<bool>,
+    /// Refuse prompts without a `signed_request` (`UNSIGNED_MESSAGE`).
+    pub require_signed_requests: Option<bool>,
+    /// Refuse inits whose session data carries no `timestamp`.
+    pub require_fresh_init: Option<bool>,
+}
+
+/// Options of `new HostEndpoint(…)`.
+#[napi(object, object_to_js = false)]
+pub struct HostEndpointOptions {
+    /// The host's secret key (64 hex digits, optionally `0x`-prefixed); the endpoint keeps a copy,
+    /// zeroized when it and its connections are garbage-collected.
     pub host_private_key: String,
-    /// Maximum number of live sessions (default 1024); past it, `TOO_MANY_SESSIONS`.
-    pub capacity: Option<f64>,
-    /// Seconds without activity after which a session is dropped (default 1800).
-    pub idle_timeout_secs: Option<f64>,
+    /// Limits (defaults for those left out).
+    pub limits: Option<HostLimits>,
+    /// Policy (defaults for those left out).
+    pub policy: Option<HostPolicy>,
+    /// The software version announced in the `connected` greeting.
+    pub version: Option<String>,
+    /// Decides whether a client may open an encrypted session: called synchronously, during the
+    /// `handleFrame` call that carries the init (after its signature checked out), with the
+    /// client's EIP-55 address. Only `true` allows; `false`, any other value, or a throw refuses
+    /// (the client gets an `UNAUTHORIZED` error frame). Without it, every client is allowed.
+    #[napi(ts_type = "(clientAddress: string) => boolean")]
+    pub authorize: Option<FunctionRef<String, bool>>,
 }
 
-/// An accepted `encrypted_session_init`.
-#[napi(object, object_from_js = false)]
-pub struct InitAccepted {
-    /// The `session_init_ack` frame to send back.
-    pub ack_frame: String,
-    /// The session id (a numeric one in decimal).
-    pub session_id: String,
-    /// The init's request id, if any.
-    pub id: Option<String>,
-    /// The client's EIP-55 address, recovered from its signature.
-    pub client_address: String,
-    /// The scheme the client signed with.
-    #[napi(ts_type = "'eip191' | 'sdk-transcript'")]
-    pub scheme: String,
-    /// True when the init re-keyed an existing session of the same client.
-    pub rekeyed: bool,
-    /// The job id from the encrypted session data.
-    pub job_id: Option<String>,
-    /// The model name from the encrypted session data.
-    pub model_name: Option<String>,
-    /// The agreed price per token from the encrypted session data.
-    pub price_per_token: Option<i64>,
+thread_local! {
+    /// The JS environment of the `handleFrame` call running on this thread, for the authorize
+    /// callback (the engine calls it without one).
+    static CALL_ENV: Cell<Option<Env>> = const { Cell::new(None) };
 }
 
-/// A decrypted prompt.
-#[napi(object, object_from_js = false)]
-pub struct OpenedMessage<'env> {
-    /// The session the prompt belongs to.
-    pub session_id: String,
-    /// The request id to echo in the replies.
-    pub id: Option<String>,
-    /// The request: `{prompt}` or `{messages: [{role, content}…]}` plus the optional `model`,
-    /// `max_tokens`, `temperature`, `top_p`, `seed`, `stream`.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub prompt: Unknown<'env>,
+/// Runs `body` with `env` available to authorize callbacks on this thread (restoring the previous
+/// value afterwards, so a nested call from inside a callback is fine).
+pub(crate) fn with_call_env<T>(env: &Env, body: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Env>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CALL_ENV.set(self.0);
+        }
+    }
+    let _restore = Restore(CALL_ENV.replace(Some(*env)));
+    body()
 }
 
-/// One chunk for `sealChunk`.
-#[napi(object, object_to_js = false)]
-pub struct ChunkParams {
-    /// The session.
-    pub session_id: String,
-    /// The request id being answered.
-    pub id: Option<String>,
-    /// Index within the response, from 0.
-    pub index: f64,
-    /// The text.
-    pub text: String,
-    /// Tokens in this chunk (default 1).
-    pub tokens: Option<f64>,
-    /// Marks the last chunk of the response.
-    #[napi(js_name = "final")]
-    pub is_final: Option<bool>,
+/// The `authorize` callback as the engine's [`Authorizer`].
+struct JsAuthorizer(FunctionRef<String, bool>);
+
+impl Authorizer for JsAuthorizer {
+    fn allows(&self, client: &Address) -> bool {
+        // Outside a `handleFrame` call on the JS thread there is no JS to ask: refuse.
+        let Some(env) = CALL_ENV.get() else {
+            return false;
+        };
+        self.0
+            .borrow_back(&env)
+            .and_then(|authorize| authorize.call(client.to_checksum()))
+            .unwrap_or(false)
+    }
 }
 
-/// The host key and the sessions it opened.
-struct HostState {
-    key: SecretKey,
-    store: SessionStore,
-}
-
-/// The encrypted sessions of one host connection (or process), keyed by session id, with the
-/// host key that opens them. Session keys are zeroized when a session is removed, expires or is
-/// re-keyed, and when the host is garbage-collected.
+/// One host: its key, the memory of accepted inits (an init replayed on any of its connections is
+/// `REPLAY_DETECTED`), the signed-request replay guard, session counts and limits. Make one per
+/// process and a `HostConnection` per client connection.
 #[napi]
-pub struct HostSession {
-    state: Arc<Mutex<HostState>>,
+pub struct HostEndpoint {
+    pub(crate) endpoint: Arc<Endpoint>,
+    public_key: String,
+    address: String,
 }
 
 #[napi]
-impl HostSession {
-    /// A host with `opts.hostPrivateKey` and optional limits.
+impl HostEndpoint {
+    /// A host with `opts.hostPrivateKey`, optional limits, policy, version and `authorize`
+    /// callback; `nowMs` (Unix milliseconds) starts the init rate limit's clock.
     #[napi(constructor)]
-    pub fn new(#[napi(ts_arg_type = "HostSessionOptions")] opts: Unknown<'_>) -> Result<Self> {
-        let opts: HostSessionOptions = args::convert(opts, "opts")?;
+    pub fn new(
+        #[napi(ts_arg_type = "HostEndpointOptions")] opts: Unknown<'_>,
+        #[napi(ts_arg_type = "number")] now_ms: Unknown<'_>,
+    ) -> Result<Self> {
+        let opts: HostEndpointOptions = args::convert(opts, "opts")?;
+        let now_ms = millis(now_ms)?;
         let key = parse_secret_key(Zeroizing::new(opts.host_private_key))?;
-        let defaults = StoreConfig::default();
-        let capacity = match opts.capacity {
-            Some(n) => positive(n, "opts.capacity")?,
-            None => defaults.capacity as u64,
+        let (public_key, address) = (key.public_key().to_hex(), key.address().to_checksum());
+        let config = engine::HostConfig {
+            limits: limits(opts.limits)?,
+            policy: policy(opts.policy),
+            models: Vec::new(),
+            version: opts.version.unwrap_or_default(),
         };
-        let config = StoreConfig {
-            capacity: usize::try_from(capacity)
-                .map_err(|_| invalid_argument("opts.capacity", "too large"))?,
-            idle_timeout_secs: match opts.idle_timeout_secs {
-                Some(n) => positive(n, "opts.idleTimeoutSecs")?,
-                None => defaults.idle_timeout_secs,
-            },
-        };
+        let endpoint = match opts.authorize {
+            None => Endpoint::new(Some(key), config, now_ms),
+            Some(authorize) => {
+                BoundedReplayMemory::new(config.limits.replay_capacity).and_then(|replay| {
+                    let authorizer = Box::new(JsAuthorizer(authorize));
+                    Endpoint::with_parts(Some(key), config, Box::new(replay), authorizer, now_ms)
+                })
+            }
+        }
+        .into_js()?;
         Ok(Self {
-            state: Arc::new(Mutex::new(HostState {
-                key,
-                store: SessionStore::new(config),
-            })),
+            endpoint: Arc::new(endpoint),
+            public_key,
+            address,
         })
     }
 
     /// The host's compressed public key (hex), as clients need it.
     #[napi(getter)]
-    pub fn public_key(&self) -> Result<String> {
-        Ok(self.lock()?.key.public_key().to_hex())
+    pub fn public_key(&self) -> String {
+        self.public_key.clone()
     }
 
     /// The host's EIP-55 address (the signer of its receipts).
     #[napi(getter)]
-    pub fn address(&self) -> Result<String> {
-        Ok(self.lock()?.key.address().to_checksum())
-    }
-
-    /// The number of live sessions.
-    #[napi(getter)]
-    pub fn size(&self) -> Result<u32> {
-        Ok(u32::try_from(self.lock()?.store.len()).unwrap_or(u32::MAX))
-    }
-
-    /// Verifies and stores an `encrypted_session_init` frame (JSON text) received at `now`.
-    /// Throws `MISSING_PAYLOAD(_FIELDS)`, `INVALID_HEX_ENCODING`, `INVALID_NONCE_SIZE`,
-    /// `INVALID_KEY`, `DECRYPTION_FAILED`, `INVALID_SESSION_DATA`, `INVALID_SIGNATURE`,
-    /// `REPLAY_DETECTED`, `SESSION_ID_IN_USE`, `TOO_MANY_SESSIONS`, `INVALID_MESSAGE`.
-    #[napi]
-    pub fn accept_init(
-        &self,
-        #[napi(ts_arg_type = "string")] frame: Unknown<'_>,
-        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
-    ) -> Result<InitAccepted> {
-        let frame = args::string(frame, "frame")?;
-        let now = args::seconds(now, "now")?;
-        accept_init(&mut *self.lock()?, &frame, now)
-    }
-
-    /// `acceptInit` on the thread pool (ECDH, decryption and signature recovery off the event
-    /// loop). Other calls on this host wait for it or fail as busy.
-    #[napi(ts_return_type = "Promise<InitAccepted>")]
-    pub fn accept_init_async(
-        &self,
-        #[napi(ts_arg_type = "string")] frame: Unknown<'_>,
-        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
-    ) -> Result<AsyncTask<CoreTask<InitAccepted>>> {
-        let frame = args::string(frame, "frame")?;
-        let now = args::seconds(now, "now")?;
-        let state = Arc::clone(&self.state);
-        Ok(tasks::spawn(move || {
-            let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-            accept_init(&mut state, &frame, now)
-        }))
-    }
-
-    /// Opens an `encrypted_message` frame (JSON text) received at `now`. Throws
-    /// `SESSION_KEY_NOT_FOUND`, `INVALID_AAD`, `REPLAY_DETECTED`, `NONCE_REUSE`,
-    /// `DECRYPTION_FAILED`, `INVALID_MESSAGE`, ….
-    #[napi]
-    pub fn open_message<'env>(
-        &self,
-        env: &'env Env,
-        #[napi(ts_arg_type = "string")] frame: Unknown<'_>,
-        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
-    ) -> Result<OpenedMessage<'env>> {
-        let frame = args::string(frame, "frame")?;
-        let now = args::seconds(now, "now")?;
-        let ClientFrame::EncryptedMessage(message) = ClientFrame::parse(&frame).into_js()? else {
-            return Err(wrong_frame("encrypted_message"));
-        };
-        let request = self
-            .lock()?
-            .store
-            .session_mut(&message.session_id, now)
-            .and_then(|session| session.open_message(message.payload.as_ref()))
-            .into_js()?;
-        let prompt = Zeroizing::new(request.to_json());
-        Ok(OpenedMessage {
-            session_id: message.session_id.to_string(),
-            id: message.id.as_ref().map(WireId::to_string),
-            prompt: json::parse(env, &prompt)?,
-        })
-    }
-
-    /// Seals one piece of generated text as an `encrypted_chunk` frame (AAD `chunk_<index>`).
-    #[napi]
-    pub fn seal_chunk(
-        &self,
-        #[napi(ts_arg_type = "ChunkParams")] chunk: Unknown<'_>,
-        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
-    ) -> Result<String> {
-        let chunk: ChunkParams = args::convert(chunk, "chunk")?;
-        let now = args::seconds(now, "now")?;
-        let index = args::uint(chunk.index, "chunk.index")?;
-        let tokens = chunk
-            .tokens
-            .map_or(Ok(1), |n| args::uint(n, "chunk.tokens"))?;
-        let request_id = chunk.id.map(WireId::Text);
-        let mut state = self.lock()?;
-        let session_id = resolve_session_id(&state.store, &chunk.session_id);
-        let session = state.store.session_mut(&session_id, now).into_js()?;
-        Ok(session.seal_chunk(
-            &mut os_rng(),
-            request_id.as_ref(),
-            index,
-            &chunk.text,
-            tokens,
-            chunk.is_final.unwrap_or(false),
-        ))
-    }
-
-    /// Seals the finish reason (`stop`, `length`, `cancelled`) as an `encrypted_response` frame,
-    /// sent after the last chunk.
-    #[napi]
-    pub fn seal_final(
-        &self,
-        #[napi(ts_arg_type = "string")] session_id: Unknown<'_>,
-        #[napi(ts_arg_type = "string | null | undefined")] id: Unknown<'_>,
-        #[napi(ts_arg_type = "string")] finish_reason: Unknown<'_>,
-        #[napi(ts_arg_type = "number")] now: Unknown<'_>,
-    ) -> Result<String> {
-        let session_id = args::string(session_id, "sessionId")?;
-        let request_id = args::opt_string(Some(id), "id")?.map(WireId::Text);
-        let finish_reason = args::string(finish_reason, "finishReason")?;
-        let now = args::seconds(now, "now")?;
-        let mut state = self.lock()?;
-        let session_id = resolve_session_id(&state.store, &session_id);
-        let session = state.store.session_mut(&session_id, now).into_js()?;
-        Ok(session.seal_final(&mut os_rng(), request_id.as_ref(), &finish_reason))
-    }
-
-    /// Drops a session and zeroizes its key; whether it existed.
-    #[napi]
-    pub fn remove(&self, #[napi(ts_arg_type = "string")] session_id: Unknown<'_>) -> Result<bool> {
-        let session_id = args::string(session_id, "sessionId")?;
-        let mut state = self.lock()?;
-        let session_id = resolve_session_id(&state.store, &session_id);
-        Ok(state.store.remove(&session_id))
-    }
-
-    /// Drops every session idle for the configured timeout at `now`; how many.
-    #[napi]
-    pub fn expire(&self, #[napi(ts_arg_type = "number")] now: Unknown<'_>) -> Result<u32> {
-        let now = args::seconds(now, "now")?;
-        let expired = self.lock()?.store.expire(now);
-        Ok(u32::try_from(expired).unwrap_or(u32::MAX))
-    }
-
-    fn lock(&self) -> Result<MutexGuard<'_, HostState>> {
-        match self.state.try_lock() {
-            Ok(guard) => Ok(guard),
-            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(invalid_argument(
-                "this",
-                "the host is busy (await acceptInitAsync before using it)",
-            )),
-        }
+    pub fn address(&self) -> String {
+        self.address.clone()
     }
 }
 
-/// `acceptInit`, shared by the synchronous and the Promise variant.
-fn accept_init(state: &mut HostState, frame: &str, now: u64) -> Result<InitAccepted> {
-    let ClientFrame::EncryptedSessionInit(init) = ClientFrame::parse(frame).into_js()? else {
-        return Err(wrong_frame("encrypted_session_init"));
+/// Unix milliseconds given as a JS number.
+pub(crate) fn millis(value: Unknown<'_>) -> Result<u64> {
+    args::uint(args::convert(value, "nowMs")?, "nowMs")
+}
+
+/// The engine's limits: the defaults, overridden by the caller's.
+fn limits(given: Option<HostLimits>) -> Result<engine::HostLimits> {
+    let d = engine::HostLimits::default();
+    let Some(given) = given else {
+        return Ok(d);
     };
-    let HostState { key, store } = state;
-    let accepted = store.accept_init(key, &init, now, |_| true).into_js()?;
-    let ack = HostFrame::SessionInitAck(SessionInitAckFrame::new(
-        init.session_id.clone(),
-        init.job_id.clone(),
-        init.chain_id,
-        init.id.clone(),
-        Some(&accepted.client_address),
-    ));
-    let session = store.session_mut(&init.session_id, now).into_js()?;
-    Ok(InitAccepted {
-        ack_frame: ack.to_json(),
-        session_id: init.session_id.to_string(),
-        id: init.id.as_ref().map(WireId::to_string),
-        client_address: accepted.client_address.to_checksum(),
-        scheme: accepted.scheme.as_str().to_owned(),
-        rekeyed: accepted.rekeyed,
-        job_id: session.job_id().map(str::to_owned),
-        model_name: session.model_name().map(str::to_owned),
-        price_per_token: session
-            .price_per_token()
-            .map(|p| i64::try_from(p).unwrap_or(i64::MAX)),
+    Ok(engine::HostLimits {
+        max_sessions: limit(given.max_sessions, d.max_sessions, "maxSessions")?,
+        max_sessions_per_connection: limit(
+            given.max_sessions_per_connection,
+            d.max_sessions_per_connection,
+            "maxSessionsPerConnection",
+        )?,
+        session_ttl_secs: limit(given.session_ttl_secs, d.session_ttl_secs, "sessionTtlSecs")?,
+        max_generations_per_connection: limit(
+            given.max_generations_per_connection,
+            d.max_generations_per_connection,
+            "maxGenerationsPerConnection",
+        )?,
+        frames_per_second: limit(
+            given.frames_per_second,
+            d.frames_per_second,
+            "framesPerSecond",
+        )?,
+        inits_per_second: limit(given.inits_per_second, d.inits_per_second, "initsPerSecond")?,
+        replay_capacity: limit(given.replay_capacity, d.replay_capacity, "replayCapacity")?,
+        signed_request_capacity: limit(
+            given.signed_request_capacity,
+            d.signed_request_capacity,
+            "signedRequestCapacity",
+        )?,
+        max_messages_per_session: limit(
+            given.max_messages_per_session,
+            d.max_messages_per_session,
+            "maxMessagesPerSession",
+        )?,
+        max_auth_failures: limit(
+            given.max_auth_failures,
+            d.max_auth_failures,
+            "maxAuthFailures",
+        )?,
+        init_freshness_secs: limit(
+            given.init_freshness_secs,
+            d.init_freshness_secs,
+            "initFreshnessSecs",
+        )?,
     })
 }
 
-/// The stored id a caller's string names: the text id, or else the numeric id with that decimal
-/// form (a client may send `session_id` as a JSON number).
-fn resolve_session_id(store: &SessionStore, text: &str) -> WireId {
-    let as_text = WireId::from(text);
-    match text.parse::<u64>() {
-        Ok(number)
-            if !store.contains(&as_text)
-                && number.to_string() == text
-                && store.contains(&WireId::Number(number)) =>
-        {
-            WireId::Number(number)
-        }
-        _ => as_text,
-    }
+/// One limit: `default` when not given, else a non-negative integer that fits `T` (the engine
+/// checks the ranges).
+fn limit<T: TryFrom<u64>>(value: Option<f64>, default: T, field: &str) -> Result<T> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    let name = format!("opts.limits.{field}");
+    T::try_from(args::uint(value, &name)?).map_err(|_| invalid_argument(&name, "too large"))
 }
 
-/// A limit that must be at least 1.
-fn positive(value: f64, name: &str) -> Result<u64> {
-    match args::uint(value, name)? {
-        0 => Err(invalid_argument(name, "must be at least 1")),
-        n => Ok(n),
+/// The engine's policy: the caller's flags, `false` for those left out.
+fn policy(given: Option<HostPolicy>) -> engine::HostPolicy {
+    let Some(given) = given else {
+        return engine::HostPolicy::default();
+    };
+    engine::HostPolicy {
+        require_encryption: given.require_encryption.unwrap_or_default(),
+        require_signed_requests: given.require_signed_requests.unwrap_or_default(),
+        require_fresh_init: given.require_fresh_init.unwrap_or_default(),
+        ..engine::HostPolicy::default()
     }
-}
-
-fn wrong_frame(expected: &str) -> JsErr {
-    crate::error::from_core(Error::new(
-        ErrorCode::InvalidMessage,
-        format!("expected an `{expected}` frame"),
-    ))
 }

@@ -7,12 +7,13 @@
 //! JavaScript values to Rust and back, and core errors to JS `Error`s whose `.code` is the core's
 //! stable code string (`DECRYPTION_FAILED`, …). Malformed arguments (wrong type, missing field,
 //! out-of-range number) are `INVALID_ARGUMENT`. Randomness comes from the operating system; time is
-//! always the caller's `now` (Unix seconds). CPU-heavy calls (session init, signed-message verify)
+//! always the caller's `now` (Unix seconds; the host engine's `nowMs`, Unix milliseconds). CPU-heavy calls (session init, signed-message verify)
 //! also come as Promises (`…Async`) that run on the libuv thread pool. Wallets sign through
 //! synchronous JS callbacks (`ClientSession`'s `signer`, `signMessage`'s `MessageSigner`).
 //!
 //! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `rng`,
-//! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host`, `signed`
+//! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host` (the host
+//! engine's `HostEndpoint`), `host_connection` (`HostConnection` and its outputs), `signed`
 //! (`signMessage`, `verifyMessage`, `Verifier`), `tasks` (Promise variants).
 
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@ pub mod client;
 mod error;
 pub mod event;
 pub mod host;
+pub mod host_connection;
 mod json;
 pub mod keys;
 mod rng;

@@ -1,9 +1,9 @@
-// The deployed TypeScript SDK's vectors: the native host accepts the SDK's session init, recovers
-// the SDK client's address and opens its first message.
+// The deployed TypeScript SDK's vectors: the native host engine accepts the SDK's session init,
+// recovers the SDK client's address and starts a generation of its first message.
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { native, now } from './helpers.mjs'
+import { native, nowMs, start, errorCode, onlyFrame } from './helpers.mjs'
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/sdk_session_vectors.json', import.meta.url)))
 const { inputs } = vectors
@@ -29,36 +29,42 @@ test('key helpers reproduce the vector keys and addresses', () => {
   assert.equal(native.addressFromPublicKey(inputs.node_pub_compressed).toLowerCase(), inputs.node_address)
 })
 
+/** An endpoint with the vector's host key, and one connection of it. */
+function vectorHost() {
+  const endpoint = new native.HostEndpoint({ hostPrivateKey: inputs.node_priv }, nowMs())
+  return { endpoint, connection: new native.HostConnection(endpoint, nowMs()) }
+}
+
 test('the host accepts the SDK init and recovers the SDK client address', () => {
-  const host = new native.HostSession({ hostPrivateKey: inputs.node_priv })
-  const accepted = host.acceptInit(initFrame, now())
-  assert.equal(accepted.clientAddress, '0x1563915e194D8CfBA1943570603F7606A3115508')
-  assert.equal(accepted.clientAddress, vectors.session_init.true_client_address)
-  assert.equal(accepted.scheme, 'sdk-transcript')
-  assert.equal(accepted.sessionId, 'sdk-session')
-  assert.equal(accepted.rekeyed, false)
-  assert.equal(accepted.jobId, '42')
-  const ack = JSON.parse(accepted.ackFrame)
+  const { endpoint, connection } = vectorHost()
+  assert.equal(endpoint.publicKey, inputs.node_pub_compressed)
+  const ack = JSON.parse(onlyFrame(connection.handleFrame(initFrame, nowMs())))
   assert.equal(ack.type, 'session_init_ack')
   assert.equal(ack.client_address, '0x1563915e194D8CfBA1943570603F7606A3115508')
+  assert.equal(ack.client_address, vectors.session_init.true_client_address)
+  assert.equal(ack.session_id, 'sdk-session')
+  assert.equal(ack.job_id, 42)
   assert.equal(ack.encrypted, true)
 })
 
-test('message_0 opens to the SDK prompt', async () => {
-  const host = new native.HostSession({ hostPrivateKey: inputs.node_priv })
-  await host.acceptInitAsync(initFrame, now())
-  const opened = host.openMessage(message0, now())
+test('message_0 starts a generation of the SDK prompt', () => {
+  const { connection } = vectorHost()
+  onlyFrame(connection.handleFrame(Buffer.from(initFrame), nowMs()))
+  const started = start(connection, message0)
   const expected = JSON.parse(vectors.message_0.plaintext)
-  assert.equal(opened.sessionId, 'sdk-session')
-  assert.equal(opened.id, 'm0')
-  assert.equal(opened.prompt.prompt, expected.prompt)
-  assert.equal(opened.prompt.model, expected.model)
-  assert.equal(opened.prompt.max_tokens, expected.max_tokens)
-  assert.equal(opened.prompt.stream, expected.stream)
+  assert.equal(started.sessionId, 'sdk-session')
+  assert.equal(started.requestId, 'm0')
+  assert.equal(started.model, expected.model)
+  assert.equal(started.request.prompt, expected.prompt)
+  assert.equal(started.request.model, expected.model)
+  assert.equal(started.request.max_tokens, expected.max_tokens)
+  assert.equal(started.request.stream, expected.stream)
 })
 
-test('the SDK init replayed is REPLAY_DETECTED', () => {
-  const host = new native.HostSession({ hostPrivateKey: inputs.node_priv })
-  host.acceptInit(initFrame, now())
-  assert.throws(() => host.acceptInit(initFrame, now()), { code: 'REPLAY_DETECTED' })
+test('the SDK init replayed, on the same or another connection, is REPLAY_DETECTED', () => {
+  const { endpoint, connection } = vectorHost()
+  onlyFrame(connection.handleFrame(initFrame, nowMs()))
+  assert.equal(errorCode(connection.handleFrame(initFrame, nowMs())), 'REPLAY_DETECTED')
+  const other = new native.HostConnection(endpoint, nowMs())
+  assert.equal(errorCode(other.handleFrame(initFrame, nowMs())), 'REPLAY_DETECTED')
 })
