@@ -77,7 +77,12 @@ impl Outcome {
             .map(|f| serde_json::from_str::<serde_json::Value>(f).unwrap())
             .filter(|f| f["type"] == "error")
             .collect();
-        assert_eq!(errors.len(), 1, "expected one error frame in {:?}", self.frames);
+        assert_eq!(
+            errors.len(),
+            1,
+            "expected one error frame in {:?}",
+            self.frames
+        );
         errors[0]["code"].as_str().unwrap().to_owned()
     }
 }
@@ -107,7 +112,11 @@ fn finished(completion_tokens: u64) -> GenerationEvent {
 }
 
 /// A client with an accepted session on `connection`.
-fn open_session(connection: &mut Connection, session_id: &str, seed: u64) -> (ClientSession, String) {
+fn open_session(
+    connection: &mut Connection,
+    session_id: &str,
+    seed: u64,
+) -> (ClientSession, String) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut client = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
     let init = client
@@ -115,7 +124,10 @@ fn open_session(connection: &mut Connection, session_id: &str, seed: u64) -> (Cl
         .unwrap();
     let outcome = send(connection, &init, NOW_MS);
     assert!(
-        matches!(client.open(&outcome.frames[0]).unwrap(), ClientEvent::Ack { .. }),
+        matches!(
+            client.open(&outcome.frames[0]).unwrap(),
+            ClientEvent::Ack { .. }
+        ),
         "{:?}",
         outcome.frames
     );
@@ -125,7 +137,11 @@ fn open_session(connection: &mut Connection, session_id: &str, seed: u64) -> (Cl
 fn prompt(client: &mut ClientSession, id: &str, seed: u64) -> String {
     let mut rng = StdRng::seed_from_u64(seed);
     client
-        .seal_prompt(&mut rng, &WireId::from(id), br#"{"prompt":"secret question"}"#)
+        .seal_prompt(
+            &mut rng,
+            &WireId::from(id),
+            br#"{"prompt":"secret question"}"#,
+        )
         .unwrap()
 }
 
@@ -138,7 +154,10 @@ fn a_captured_init_and_its_prompts_do_not_replay_on_another_connection() {
     assert_eq!(send(&mut victim, &message_0, NOW_MS).starts.len(), 1);
 
     let mut attacker = Connection::new(Arc::clone(&endpoint), NOW_MS);
-    assert_eq!(send(&mut attacker, &init, NOW_MS).error_code(), "REPLAY_DETECTED");
+    assert_eq!(
+        send(&mut attacker, &init, NOW_MS).error_code(),
+        "REPLAY_DETECTED"
+    );
     let replayed = send(&mut attacker, &message_0, NOW_MS);
     assert_eq!(replayed.error_code(), "SESSION_KEY_NOT_FOUND");
     assert!(replayed.starts.is_empty());
@@ -163,7 +182,10 @@ fn an_init_older_than_the_ttl_does_not_replay_through_the_rekey_path() {
     let replay = send(&mut connection, &init, now_ms);
     assert_eq!(replay.error_code(), "REPLAY_DETECTED");
     let mut elsewhere = Connection::new(endpoint, now_ms);
-    assert_eq!(send(&mut elsewhere, &init, now_ms).error_code(), "REPLAY_DETECTED");
+    assert_eq!(
+        send(&mut elsewhere, &init, now_ms).error_code(),
+        "REPLAY_DETECTED"
+    );
 }
 
 #[test]
@@ -193,7 +215,10 @@ fn require_fresh_init_refuses_an_init_without_timestamp() {
         .init_message(&wallet(), &mut rng, &params("s1", None))
         .unwrap();
     let mut connection = Connection::new(endpoint, NOW_MS);
-    assert_eq!(send(&mut connection, &init, NOW_MS).error_code(), "INVALID_SESSION_DATA");
+    assert_eq!(
+        send(&mut connection, &init, NOW_MS).error_code(),
+        "INVALID_SESSION_DATA"
+    );
 }
 
 #[test]
@@ -209,7 +234,10 @@ fn after_a_rekey_the_old_generation_never_reaches_a_request_with_the_same_id() {
         .unwrap();
     let rekeyed = send(&mut connection, &rekey, NOW_MS);
     assert_eq!(rekeyed.cancels, vec![first]);
-    assert!(matches!(client.open(&rekeyed.frames[0]).unwrap(), ClientEvent::Ack { .. }));
+    assert!(matches!(
+        client.open(&rekeyed.frames[0]).unwrap(),
+        ClientEvent::Ack { .. }
+    ));
     let second = send(&mut connection, &prompt(&mut client, "m1", 6), NOW_MS).starts[0];
     assert_ne!(first, second);
     // The old generation's late events produce nothing …
@@ -237,14 +265,21 @@ fn a_full_replay_memory_refuses_new_inits_and_a_refused_init_costs_no_memory() {
     let init = client
         .init_message(&wallet(), &mut rng, &params("s2", None))
         .unwrap();
-    assert_eq!(send(&mut second, &init, NOW_MS).error_code(), "TOO_MANY_SESSIONS");
+    assert_eq!(
+        send(&mut second, &init, NOW_MS).error_code(),
+        "TOO_MANY_SESSIONS"
+    );
     // The refused init was not remembered: once room is free (the first connection closes and
     // its fingerprint expires), the same init is accepted, not called a replay.
     drop(first);
     let later = NOW_MS + 2 * 30 * 60 * 1000 + 1000;
     let mut third = Connection::new(endpoint, later);
     let accepted = send(&mut third, &init, later);
-    assert!(accepted.frames[0].contains("session_init_ack"), "{:?}", accepted.frames);
+    assert!(
+        accepted.frames[0].contains("session_init_ack"),
+        "{:?}",
+        accepted.frames
+    );
 }
 
 #[test]
@@ -253,7 +288,11 @@ fn a_session_key_carries_a_bounded_number_of_messages() {
     let mut connection = Connection::new(endpoint, NOW_MS);
     let (mut client, _) = open_session(&mut connection, "s1", 1);
     for round in 0..2u64 {
-        let started = send(&mut connection, &prompt(&mut client, &format!("m{round}"), round), NOW_MS);
+        let started = send(
+            &mut connection,
+            &prompt(&mut client, &format!("m{round}"), round),
+            NOW_MS,
+        );
         feed(&mut connection, started.starts[0], finished(0));
     }
     let third = send(&mut connection, &prompt(&mut client, "m2", 9), NOW_MS);
@@ -277,7 +316,10 @@ fn five_authentication_failures_are_answered_and_the_sixth_closes() {
     let sixth = send(&mut connection, &tampered, NOW_MS);
     assert_eq!(sixth.error_code(), "DECRYPTION_FAILED");
     assert_eq!(sixth.close, Some(1008));
-    assert!(send(&mut connection, &good, NOW_MS).frames.is_empty(), "closed");
+    assert!(
+        send(&mut connection, &good, NOW_MS).frames.is_empty(),
+        "closed"
+    );
 }
 
 #[test]
@@ -287,7 +329,10 @@ fn binary_frames_count_against_the_rate_limit() {
     let codes: Vec<String> = (0..3)
         .map(|_| Outcome::of(connection.handle_binary(&[0xff, 0xfe], NOW_MS)).error_code())
         .collect();
-    assert_eq!(codes, ["INVALID_MESSAGE", "INVALID_MESSAGE", "RATE_LIMITED"]);
+    assert_eq!(
+        codes,
+        ["INVALID_MESSAGE", "INVALID_MESSAGE", "RATE_LIMITED"]
+    );
 }
 
 #[test]
@@ -311,10 +356,17 @@ fn the_host_wide_init_rate_limit_refuses_a_flood() {
             let frames = send(&mut connection, &init, NOW_MS).frames;
             let value: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
             value["type"].as_str().unwrap().to_owned()
-                + value["code"].as_str().map(|c| format!(":{c}")).as_deref().unwrap_or("")
+                + value["code"]
+                    .as_str()
+                    .map(|c| format!(":{c}"))
+                    .as_deref()
+                    .unwrap_or("")
         })
         .collect();
-    assert_eq!(codes, ["session_init_ack", "session_init_ack", "error:RATE_LIMITED"]);
+    assert_eq!(
+        codes,
+        ["session_init_ack", "session_init_ack", "error:RATE_LIMITED"]
+    );
 }
 
 #[test]
@@ -326,12 +378,17 @@ fn frames_sent_while_an_init_is_verified_are_handled_after_it_in_order() {
         .init_message(&wallet(), &mut rng, &params("s1", None))
         .unwrap();
     let outputs = connection.handle_frame(&init, NOW_MS);
-    let Some(Output::RunInit(job)) = outputs.into_iter().find(|o| matches!(o, Output::RunInit(_)))
+    let Some(Output::RunInit(job)) = outputs
+        .into_iter()
+        .find(|o| matches!(o, Output::RunInit(_)))
     else {
         panic!("an init needs its cryptography run");
     };
     let message = prompt(&mut client, "m1", 2);
-    assert!(connection.handle_frame(&message, NOW_MS).is_empty(), "queued");
+    assert!(
+        connection.handle_frame(&message, NOW_MS).is_empty(),
+        "queued"
+    );
     let outcome = Outcome::of(connection.complete_init(job.run(), NOW_MS));
     assert!(outcome.frames[0].contains("session_init_ack"));
     assert_eq!(outcome.starts.len(), 1);
@@ -387,7 +444,9 @@ fn a_full_signed_request_guard_fails_closed() {
             nonce: Some(nonce),
             scheme: MessageScheme::ConfideV1,
         };
-        let envelope = SignedMessage::sign(request, &wallet(), options).unwrap().to_json();
+        let envelope = SignedMessage::sign(request, &wallet(), options)
+            .unwrap()
+            .to_json();
         format!(r#"{{"prompt":"x","signed_request":{envelope}}}"#)
     };
     let mut rng = StdRng::seed_from_u64(8);
@@ -398,7 +457,10 @@ fn a_full_signed_request_guard_fails_closed() {
     let second = client
         .seal_prompt(&mut rng, &WireId::from("b"), signed(2).as_bytes())
         .unwrap();
-    assert_eq!(send(&mut connection, &second, NOW_MS).error_code(), "RATE_LIMITED");
+    assert_eq!(
+        send(&mut connection, &second, NOW_MS).error_code(),
+        "RATE_LIMITED"
+    );
 }
 
 #[test]
@@ -424,7 +486,10 @@ fn a_receipt_binds_the_chain_and_the_client() {
     assert_eq!(record["client_address"], wallet().address().to_checksum());
     assert_eq!(record["chain_id"], 84532);
     assert_eq!(record["job_id"], "7");
-    assert_eq!(stream_end["receipt"]["signer"], host_key().address().to_checksum());
+    assert_eq!(
+        stream_end["receipt"]["signer"],
+        host_key().address().to_checksum()
+    );
 }
 
 #[test]
@@ -432,10 +497,23 @@ fn closing_a_connection_gives_back_its_sessions() {
     let endpoint = endpoint();
     let mut connection = Connection::new(Arc::clone(&endpoint), NOW_MS);
     open_session(&mut connection, "s1", 1);
-    send(&mut connection, r#"{"type":"session_init","session_id":"p1"}"#, NOW_MS);
-    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (1, 1));
+    send(
+        &mut connection,
+        r#"{"type":"session_init","session_id":"p1"}"#,
+        NOW_MS,
+    );
+    assert_eq!(
+        (endpoint.encrypted_sessions(), endpoint.plaintext_sessions()),
+        (1, 1)
+    );
     let _ = connection.close();
-    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (0, 0));
+    assert_eq!(
+        (endpoint.encrypted_sessions(), endpoint.plaintext_sessions()),
+        (0, 0)
+    );
     drop(connection);
-    assert_eq!((endpoint.encrypted_sessions(), endpoint.plaintext_sessions()), (0, 0));
+    assert_eq!(
+        (endpoint.encrypted_sessions(), endpoint.plaintext_sessions()),
+        (0, 0)
+    );
 }

@@ -27,8 +27,8 @@ pub struct Prepared {
 /// `env_key` is the value of `HOST_PRIVATE_KEY`, which `main` takes out of the environment before
 /// any thread starts (so child processes and `/proc/PID/environ` never see it).
 pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared, String> {
-    let host_key = HostKey::resolve(env_key, args.dev, &mut rand::rng())
-        .map_err(|err| err.to_string())?;
+    let host_key =
+        HostKey::resolve(env_key, args.dev, &mut rand::rng()).map_err(|err| err.to_string())?;
     let (models, model_part) = match args.backend {
         BackendKind::Llama => llama_models(args).await?,
         BackendKind::OpenAi => upstream_model(args)?,

@@ -8,8 +8,8 @@ use confide_core::signed::{MessageScheme, RawSignedMessage, SignOptions, VerifyP
 use serde_json::json;
 
 use crate::cli::{SignArgs, VerifyArgs};
-use crate::host_key::parse_host_key;
 use crate::clock::unix_now;
+use crate::host_key::parse_host_key;
 
 /// A fresh host key as `private_key=…`, `public_key=…`, `address=…` lines (env-file style). The
 /// private key goes to stdout only.

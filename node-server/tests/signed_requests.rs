@@ -7,8 +7,8 @@ mod support;
 use confide_core::crypto::{Address, SecretKey};
 use confide_core::e2ee::{ClientEvent, SignatureScheme};
 use confide_core::signed::{LlmRequest, MessageScheme, SignOptions, SignedMessage};
-use confide_node_server::config::ServerConfig;
 use confide_node_server::clock::unix_now;
+use confide_node_server::config::ServerConfig;
 use serde_json::json;
 use support::{Client, EncryptedClient, TestServer, greedy, host_key, text_of, wallet};
 

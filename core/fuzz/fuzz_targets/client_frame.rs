@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
         model_name: "m".into(),
         price_per_token: 1,
         id: None,
+        timestamp: None,
     };
     let secrets = InitSecrets {
         ephemeral: SecretKey::from_bytes(&[0x33; 32]).expect("valid key"),

@@ -28,7 +28,6 @@ pub(crate) struct VerifiedInit {
     pub data: SessionData,
 }
 
-
 /// The decoded, size-checked public fields of an init payload.
 pub(crate) struct InitFields {
     eph_public: PublicKey,

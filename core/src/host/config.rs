@@ -147,10 +147,13 @@ fn invalid(field: &str, rule: &str) -> Error {
 mod tests {
     use super::*;
 
+    /// A limit's name and a change that makes it invalid.
+    type BrokenLimit = (&'static str, fn(&mut HostLimits));
+
     #[test]
     fn defaults_are_valid_and_each_bad_limit_is_named() {
         HostConfig::default().validate().unwrap();
-        let cases: [(&str, fn(&mut HostLimits)); 5] = [
+        let cases: [BrokenLimit; 5] = [
             ("max_sessions", |l| l.max_sessions = 0),
             ("replay_capacity", |l| l.replay_capacity = 0),
             ("frames_per_second", |l| l.frames_per_second = 0),

@@ -85,7 +85,8 @@ impl Endpoint {
             config.policy.require_signed_requests,
             limits.signed_request_capacity,
         )?;
-        let init_budget = TokenBucket::new(limits.inits_per_second, limits.inits_per_second, now_ms);
+        let init_budget =
+            TokenBucket::new(limits.inits_per_second, limits.inits_per_second, now_ms);
         Ok(Self {
             host_address: host_key.as_ref().map(SecretKey::address),
             host_key,
@@ -160,7 +161,10 @@ impl Endpoint {
 
     /// Takes one init from the host-wide budget (`RATE_LIMITED` when spent).
     pub(crate) fn take_init_budget(&self, now_ms: u64) -> Result<()> {
-        let mut budget = self.init_budget.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut budget = self
+            .init_budget
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if budget.try_take(now_ms) {
             return Ok(());
         }

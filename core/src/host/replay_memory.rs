@@ -180,7 +180,9 @@ mod tests {
         let memory = BoundedReplayMemory::new(2).unwrap();
         assert!(memory.insert_if_absent(fingerprint(1), 100, 0).unwrap());
         assert!(memory.insert_if_absent(fingerprint(2), 50, 0).unwrap());
-        let full = memory.insert_if_absent(fingerprint(3), 100, 10).unwrap_err();
+        let full = memory
+            .insert_if_absent(fingerprint(3), 100, 10)
+            .unwrap_err();
         assert_eq!(full.code(), ErrorCode::TooManySessions);
         assert!(!memory.insert_if_absent(fingerprint(1), 100, 10).unwrap());
         // Once an entry expired, its room is reused; the live one is still remembered.

@@ -144,7 +144,11 @@ mod tests {
 
     use super::*;
 
-    fn request_from(key: &SecretKey, executor: &SecretKey, system_prompt: Option<&str>) -> PromptRequest {
+    fn request_from(
+        key: &SecretKey,
+        executor: &SecretKey,
+        system_prompt: Option<&str>,
+    ) -> PromptRequest {
         let request = LlmRequest {
             model: "m".into(),
             prompt: "user text".into(),
@@ -175,7 +179,12 @@ mod tests {
         let key = SecretKey::from_bytes(&[3; 32]).unwrap();
         let requests = SignedRequests::new(true, 10).unwrap();
         let plain = requests
-            .authorize(request_from(&key, &key, None), None, Some(key.address()), 100)
+            .authorize(
+                request_from(&key, &key, None),
+                None,
+                Some(key.address()),
+                100,
+            )
             .unwrap();
         assert_eq!(plain.prompt.as_deref(), Some("user text"));
         assert_eq!((plain.max_tokens, plain.temperature), (Some(7), Some(0.5)));

@@ -2,8 +2,8 @@
 //! that forwards the backend's events to the connection, and the protocol error for an engine
 //! failure.
 
-use confide_core::host::{self, GenerationId};
 use confide_core::e2ee::PromptRequest;
+use confide_core::host::{self, GenerationId};
 use confide_core::{Error, ErrorCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;

@@ -82,8 +82,11 @@ struct Driver {
 }
 
 impl Driver {
-    async fn serve<R>(&mut self, mut stream: R, mut updates: mpsc::UnboundedReceiver<GenerationUpdate>)
-    where
+    async fn serve<R>(
+        &mut self,
+        mut stream: R,
+        mut updates: mpsc::UnboundedReceiver<GenerationUpdate>,
+    ) where
         R: Stream<Item = Result<Message, WsError>> + Unpin,
     {
         let limits = self.state.config.limits.clone();
@@ -220,9 +223,9 @@ impl Driver {
 
     fn generation_event(&mut self, id: GenerationId, event: host::GenerationEvent) {
         self.measure(id, &event);
-        let outputs =
-            self.connection
-                .handle_generation(id, event, unix_now_ms(), &mut self.rng);
+        let outputs = self
+            .connection
+            .handle_generation(id, event, unix_now_ms(), &mut self.rng);
         for output in outputs {
             match output {
                 Output::Frame(text) => self.send(Message::text(text)),
@@ -279,7 +282,10 @@ impl Driver {
                 metrics.messages_total.with_label_values(&[kind]).inc();
             }
             Observation::Error(code) => {
-                metrics.errors_total.with_label_values(&[code.as_str()]).inc();
+                metrics
+                    .errors_total
+                    .with_label_values(&[code.as_str()])
+                    .inc();
             }
             Observation::EncryptedSessionOpened(scheme) => {
                 metrics

@@ -14,9 +14,9 @@ use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme
 use confide_core::hex;
 use confide_core::signed::{RawSignedMessage, UsageRecord, VerifyPolicy};
 use confide_node_server::backend::Backend;
+use confide_node_server::clock::unix_now;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
-use confide_node_server::clock::unix_now;
 use confide_node_server::server::{AppState, ServedModel, Server};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;

@@ -16,8 +16,8 @@ pub use client_frames::{
     SessionInitFrame, StreamCancelFrame,
 };
 pub use host_frames::{
-    ConnectedFrame, EncryptedChunkFrame, EncryptedResponseFrame, ErrorFrame, HostFrame,
-    PongFrame, SessionInitAckFrame, StreamChunkFrame, StreamEndFrame, Usage,
+    ConnectedFrame, EncryptedChunkFrame, EncryptedResponseFrame, ErrorFrame, HostFrame, PongFrame,
+    SessionInitAckFrame, StreamChunkFrame, StreamEndFrame, Usage,
 };
 pub use id::WireId;
 pub(crate) use parse::describe;

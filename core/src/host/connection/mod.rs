@@ -235,7 +235,9 @@ impl Connection {
         let now = now_ms / 1000;
         let result = match frame {
             ClientFrame::Ping(ping) => {
-                out.push(Output::Frame(HostFrame::Pong(PongFrame { id: ping.id }).to_json()));
+                out.push(Output::Frame(
+                    HostFrame::Pong(PongFrame { id: ping.id }).to_json(),
+                ));
                 Ok(())
             }
             ClientFrame::EncryptedSessionInit(init) => self.begin_init(init, now_ms, out),

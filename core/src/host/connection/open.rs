@@ -97,7 +97,11 @@ impl Connection {
         let chain_id = init.data.chain_id.or(frame.chain_id);
         let max_messages = self.endpoint.config().limits.max_messages_per_session;
         let session = HostSession::new(frame.session_id.clone(), init, now, max_messages);
-        let fingerprints = if timestamped { Vec::new() } else { vec![fingerprint] };
+        let fingerprints = if timestamped {
+            Vec::new()
+        } else {
+            vec![fingerprint]
+        };
         if rekey {
             let session_id = &frame.session_id;
             out.append(&mut self.cancel_where(|g| g.session_id == *session_id));
@@ -142,17 +146,16 @@ impl Connection {
         }
     }
 
-    fn record_fingerprint(
-        &self,
-        fingerprint: InitFingerprint,
-        until: u64,
-        now: u64,
-    ) -> Result<()> {
+    fn record_fingerprint(&self, fingerprint: InitFingerprint, until: u64, now: u64) -> Result<()> {
         let fresh = self
             .endpoint
             .replay()
             .insert_if_absent(fingerprint, until, now)?;
-        if fresh { Ok(()) } else { Err(already_accepted()) }
+        if fresh {
+            Ok(())
+        } else {
+            Err(already_accepted())
+        }
     }
 
     /// A plaintext `session_init` (deprecated, E2EE.md §4).

@@ -163,7 +163,10 @@ impl Connection {
         now: u64,
     ) -> Result<&mut EncryptedSession> {
         let ttl = self.endpoint.config().limits.session_ttl_secs;
-        let busy = self.generations.values().any(|g| g.session_id == *session_id);
+        let busy = self
+            .generations
+            .values()
+            .any(|g| g.session_id == *session_id);
         let expired = self
             .sessions
             .encrypted

@@ -24,9 +24,14 @@ impl Connection {
     ) {
         let result = match event {
             GenerationEvent::Text { text, tokens } => {
-                let generation = self.generations.get_mut(&id).expect("checked by the caller");
+                let generation = self
+                    .generations
+                    .get_mut(&id)
+                    .expect("checked by the caller");
                 match generation.push_text(text, u64::from(tokens)) {
-                    Some(chunk) => self.chunk_frame(id, chunk, false, now, rng).map(|f| out.push(f)),
+                    Some(chunk) => self
+                        .chunk_frame(id, chunk, false, now, rng)
+                        .map(|f| out.push(f)),
                     None => Ok(()),
                 }
             }
@@ -44,7 +49,12 @@ impl Connection {
             && let Some(generation) = self.generations.remove(&id)
         {
             out.push(Output::Cancel(id));
-            self.send_error(out, &error, Some(generation.session_id), generation.request_id);
+            self.send_error(
+                out,
+                &error,
+                Some(generation.session_id),
+                generation.request_id,
+            );
         }
     }
 
@@ -57,7 +67,8 @@ impl Connection {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Output> {
         let generation = &self.generations[&id];
-        let (session_id, request_id) = (generation.session_id.clone(), generation.request_id.clone());
+        let (session_id, request_id) =
+            (generation.session_id.clone(), generation.request_id.clone());
         let frame = if generation.encrypted {
             let session = self.live_session(&session_id, now)?;
             session.session.seal_chunk(

@@ -109,8 +109,7 @@ impl Sessions {
     /// Drops every session (keys zeroized) and gives back their slots.
     pub fn clear(&mut self) {
         self.endpoint.release_sessions(true, self.encrypted.len());
-        self.endpoint
-            .release_sessions(false, self.plaintext.len());
+        self.endpoint.release_sessions(false, self.plaintext.len());
         self.encrypted.clear();
         self.plaintext.clear();
     }
