@@ -2,6 +2,8 @@
 //! - session handshakes per second end to end (TCP + WebSocket upgrade + encrypted init + ack);
 //! - tokens/s of the demo model encrypted vs plaintext, measured alternately in one run, and the
 //!   per-token cost of encryption derived from the difference;
+//! - an honest client's encrypted tokens/s while 8 connections flood the host with invalid session
+//!   inits, against the same without the flood (alternating in one run; target: within 10%);
 //! - aggregate tokens/s with 1, 2 and 4 slots;
 //! - resident memory of a `confide-node serve` process holding 10,000 idle encrypted sessions.
 //!
@@ -186,6 +188,60 @@ async fn one_generation(url: &str, encrypted: bool) -> f64 {
     tokens as f64 / start.elapsed().as_secs_f64()
 }
 
+const FLOOD_CONNECTIONS: usize = 8;
+
+/// Sends inits encrypted to another host (each costs the host an ECDH and a failed decryption,
+/// and every sixth closes the connection) until `stop` is cancelled; returns how many were sent.
+async fn flood_invalid_inits(url: String, stop: tokio_util::sync::CancellationToken) -> u64 {
+    let stranger = SecretKey::from_bytes(&[0x44; 32]).unwrap();
+    let wallet = SecretKey::from_bytes(&[0x55; 32]).unwrap();
+    let inits: Vec<String> = (0..64)
+        .map(|n| {
+            ClientSession::new(*stranger.public_key(), SignatureScheme::Eip191)
+                .init_message(&wallet, &mut rand::rng(), &params(format!("flood-{n}")))
+                .unwrap()
+        })
+        .collect();
+    let mut sent = 0u64;
+    while !stop.is_cancelled() {
+        let Ok((mut socket, _)) = connect_async(&url).await else {
+            continue;
+        };
+        for init in inits.iter().cycle().take(6) {
+            if socket.send(Message::text(init.clone())).await.is_err() {
+                break;
+            }
+            sent += 1;
+            // Wait for the answer (an error frame, or the close after the sixth).
+            let _ = socket.next().await;
+        }
+    }
+    sent
+}
+
+/// Median encrypted tokens/s without and with the init flood, alternating.
+async fn tokens_per_second_under_flood(url: &str) -> (f64, f64, f64) {
+    let (mut quiet, mut flooded) = (Vec::new(), Vec::new());
+    let mut inits_per_second = Vec::new();
+    for _ in 0..ALTERNATING_RUNS / 2 {
+        quiet.push(one_generation(url, true).await);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let flooders: Vec<_> = (0..FLOOD_CONNECTIONS)
+            .map(|_| tokio::spawn(flood_invalid_inits(url.to_owned(), stop.clone())))
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let start = Instant::now();
+        flooded.push(one_generation(url, true).await);
+        stop.cancel();
+        let mut sent = 0;
+        for flooder in flooders {
+            sent += flooder.await.unwrap();
+        }
+        inits_per_second.push(sent as f64 / (start.elapsed().as_secs_f64() + 0.2));
+    }
+    (median(quiet), median(flooded), median(inits_per_second))
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -297,6 +353,10 @@ fn main() {
         let slowdown = (plain / enc - 1.0) * 100.0;
         let per_token_us = (1.0 / enc - 1.0 / plain) * 1e6;
         println!("demo model, 1 slot, {TOKENS_PER_RUN} tokens: encrypted {enc:.0} tokens/s, plaintext {plain:.0} tokens/s, encrypted slower by {slowdown:.1}% (target ≤ 3%); encryption cost per token ≈ {per_token_us:.1} µs (target ≤ 20 µs)");
+
+        let (quiet, flooded, flood_rate) = tokens_per_second_under_flood(&url).await;
+        let change = (flooded / quiet - 1.0) * 100.0;
+        println!("honest encrypted stream: {quiet:.0} tokens/s quiet, {flooded:.0} tokens/s while {FLOOD_CONNECTIONS} connections send {flood_rate:.0} invalid inits/s ({change:+.1}%; target within 10%)");
 
         for slots in [1, 2, 4] {
             let aggregate = aggregate_tokens_per_second(slots).await;

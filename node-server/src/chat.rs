@@ -1,9 +1,9 @@
 //! `confide-node chat`: a terminal client on the core's `ClientSession`. Fetches `/v1/info`, runs
-//! the encrypted handshake (or the deprecated plaintext one), streams the decrypted answer to stdout
-//! and reports whether the session verified the host's signed receipt (signed by the key in
+//! the encrypted handshake (or the deprecated plaintext one), holds a multi-turn conversation,
+//! streams each decrypted answer to stdout as it arrives and reports whether the session verified the host's signed receipt (signed by the key in
 //! `/v1/info`, over exactly the text it printed).
 
-use std::io::{BufRead, Write};
+use std::io::{IsTerminal, Write};
 
 use bytes::Bytes;
 use confide_core::crypto::{PublicKey, SecretKey};
@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -64,7 +65,9 @@ pub async fn fetch_info(authority: &str) -> Result<Value, String> {
     serde_json::from_slice(&body).map_err(|_| "/v1/info did not return JSON".to_owned())
 }
 
-/// Runs the chat: one prompt from `--prompt`, or one per line of stdin.
+/// Runs the chat: one turn with `--prompt`, else an interactive conversation, one turn per line
+/// of stdin (each sent as it is read). Turns are chat `messages` carrying the conversation so far
+/// (the model's chat template applies); `--raw` sends each line as a plain completion prompt.
 pub async fn run(args: ChatArgs) -> Result<(), String> {
     let authority = authority(&args.url)?.to_owned();
     let info = fetch_info(&authority).await?;
@@ -77,22 +80,84 @@ pub async fn run(args: ChatArgs) -> Result<(), String> {
     } else {
         open_encrypted(&mut socket, &info, &args).await?
     };
-    let prompts: Vec<String> = match &args.prompt {
-        Some(prompt) => vec![prompt.clone()],
-        None => std::io::stdin()
-            .lock()
-            .lines()
-            .map_while(Result::ok)
-            .collect(),
+    let mut conversation = Conversation::new(args.raw);
+    let mut lines = match &args.prompt {
+        Some(prompt) => Lines::One(Some(prompt.clone())),
+        None => Lines::Stdin(tokio::io::BufReader::new(tokio::io::stdin()).lines()),
     };
-    for (n, prompt) in prompts.iter().enumerate() {
-        let request = json!({"prompt": prompt, "max_tokens": args.max_tokens, "temperature": args.temperature});
+    let interactive = args.prompt.is_none() && std::io::stdin().is_terminal();
+    for n in 0.. {
+        if interactive {
+            eprint!("> ");
+        }
+        let Some(line) = lines.next().await? else {
+            break;
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut request = conversation.request(&line);
+        request["max_tokens"] = json!(args.max_tokens);
+        request["temperature"] = json!(args.temperature);
         let id = WireId::Text(format!("prompt-{n}"));
         session.send_prompt(&mut socket, &id, request).await?;
-        session.print_reply(&mut socket).await?;
+        let answer = session.print_reply(&mut socket).await?;
+        conversation.answered(line, answer);
     }
     let _ = socket.close(None).await;
     Ok(())
+}
+
+/// Where the turns come from: `--prompt`, or stdin read one line at a time.
+enum Lines {
+    One(Option<String>),
+    Stdin(tokio::io::Lines<tokio::io::BufReader<tokio::io::Stdin>>),
+}
+
+impl Lines {
+    async fn next(&mut self) -> Result<Option<String>, String> {
+        match self {
+            Self::One(prompt) => Ok(prompt.take()),
+            Self::Stdin(lines) => lines
+                .next_line()
+                .await
+                .map_err(|err| format!("cannot read stdin: {err}")),
+        }
+    }
+}
+
+/// The conversation so far, for chat turns that carry their history.
+struct Conversation {
+    raw: bool,
+    messages: Vec<Value>,
+}
+
+impl Conversation {
+    fn new(raw: bool) -> Self {
+        Self {
+            raw,
+            messages: Vec::new(),
+        }
+    }
+
+    /// The request for the user's next `line`.
+    fn request(&self, line: &str) -> Value {
+        if self.raw {
+            return json!({ "prompt": line });
+        }
+        let mut messages = self.messages.clone();
+        messages.push(json!({"role": "user", "content": line}));
+        json!({ "messages": messages })
+    }
+
+    /// Records a finished turn.
+    fn answered(&mut self, line: String, answer: String) {
+        if !self.raw {
+            self.messages.push(json!({"role": "user", "content": line}));
+            self.messages
+                .push(json!({"role": "assistant", "content": answer}));
+        }
+    }
 }
 
 /// A chat session in either mode.
@@ -198,8 +263,9 @@ impl ChatSession {
         send(socket, frame).await
     }
 
-    async fn print_reply(&mut self, socket: &mut Socket) -> Result<(), String> {
-        let mut out = std::io::stdout().lock();
+    /// Prints the answer as it streams and returns its text.
+    async fn print_reply(&mut self, socket: &mut Socket) -> Result<String, String> {
+        let mut answer = String::new();
         loop {
             let text = next_text(socket).await?;
             let event = match self {
@@ -208,8 +274,10 @@ impl ChatSession {
             };
             match event {
                 ClientEvent::Chunk { text, .. } => {
+                    let mut out = std::io::stdout().lock();
                     let _ = out.write_all(text.as_bytes());
                     let _ = out.flush();
+                    answer.push_str(&text);
                 }
                 ClientEvent::End {
                     finish_reason,
@@ -217,14 +285,14 @@ impl ChatSession {
                     receipt,
                     ..
                 } => {
-                    let _ = writeln!(out);
+                    let _ = writeln!(std::io::stdout());
                     let tokens = usage.map_or(0, |u| u.completion_tokens);
                     eprintln!(
                         "[{}, {tokens} tokens; receipt: {}]",
                         finish_reason.unwrap_or_default(),
                         self.describe_receipt(receipt.is_some())
                     );
-                    return Ok(());
+                    return Ok(answer);
                 }
                 ClientEvent::Error { code, message, .. } => {
                     return Err(format!("{code}: {message}"));

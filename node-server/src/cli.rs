@@ -158,9 +158,13 @@ pub struct ServeArgs {
 pub struct ChatArgs {
     /// The host, e.g. ws://127.0.0.1:8080 (the /v1/ws path is added when missing).
     pub url: String,
-    /// Send this prompt and exit after the answer (otherwise read prompts from stdin, one per line).
+    /// Send this prompt and exit after the answer (otherwise a conversation: one turn per line of
+    /// stdin, each answered before the next line is read).
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Send plain completion prompts instead of chat `messages` with the conversation so far.
+    #[arg(long)]
+    pub raw: bool,
     /// Use the deprecated plaintext protocol.
     #[arg(long)]
     pub plaintext: bool,

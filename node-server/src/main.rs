@@ -56,8 +56,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads `HOST_PRIVATE_KEY` and removes it from the environment, so neither child processes nor
-/// `/proc/PID/environ` keep the key for the life of the host.
+/// Reads `HOST_PRIVATE_KEY` and removes it from the environment, so no process the host starts
+/// inherits it and no later code reads it (the kernel's copy of the initial environment in
+/// `/proc/PID/environ` is beyond a process's reach).
 fn take_host_key_from_environment() -> Option<Zeroizing<String>> {
     let value = std::env::var(HOST_KEY_ENV).ok().map(Zeroizing::new);
     if value.is_some() {

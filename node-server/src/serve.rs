@@ -25,7 +25,7 @@ pub struct Prepared {
 /// Resolves the key, loads the model(s) (the demo model when none is given) or sets up the
 /// upstream, and builds the state.
 /// `env_key` is the value of `HOST_PRIVATE_KEY`, which `main` takes out of the environment before
-/// any thread starts (so child processes and `/proc/PID/environ` never see it).
+/// any thread starts (so no process the host starts inherits it).
 pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared, String> {
     let host_key =
         HostKey::resolve(env_key, args.dev, &mut rand::rng()).map_err(|err| err.to_string())?;

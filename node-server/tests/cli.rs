@@ -171,6 +171,39 @@ fn serve_dev_and_chat_end_to_end_then_sigterm() {
 }
 
 #[test]
+fn chat_holds_a_conversation_one_stdin_line_per_turn() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut command = node();
+    command.args(["serve", "--dev"]);
+    let serve = Serve::start(command);
+    for mode in [&[][..], &["--raw"][..]] {
+        let mut chat = node()
+            .args(["chat", &format!("ws://{}", serve.addr), "--max-tokens", "4"])
+            .args(mode)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = chat.stdin.take().unwrap();
+        stdin.write_all(b"Hello\n\nAnd again\n").unwrap();
+        drop(stdin);
+        let output = chat.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        // Two turns (the empty line is skipped), each with a verified receipt.
+        assert_eq!(
+            stderr.matches("receipt: signed by the host 0x").count(),
+            2,
+            "{mode:?}: {stderr}"
+        );
+    }
+    assert!(serve.terminate().success());
+}
+
+#[test]
 fn serve_with_an_openai_upstream_loads_no_model_and_lists_the_upstream_one() {
     let upstream = "http://127.0.0.1:9/v1";
     let mut command = node();

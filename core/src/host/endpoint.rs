@@ -64,7 +64,6 @@ impl Endpoint {
     /// A host with `host_key` (`None`: plaintext only), validated `config`, an in-process replay
     /// memory and the policy's allow-list. `now_ms` starts the init rate limit's clock.
     pub fn new(host_key: Option<SecretKey>, config: HostConfig, now_ms: u64) -> Result<Self> {
-        config.validate()?;
         let replay = Box::new(BoundedReplayMemory::new(config.limits.replay_capacity)?);
         let authorizer = Box::new(AllowList(config.policy.allowed_clients.clone()));
         Self::with_parts(host_key, config, replay, authorizer, now_ms)

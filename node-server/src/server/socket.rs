@@ -130,7 +130,12 @@ impl Driver {
                     self.begin_close(1008, "no frame received in time");
                 }
                 () = sleep_until(idle_deadline), if !generating && !closing => {
-                    self.begin_close(1000, "idle timeout");
+                    if self.writer.is_drained() {
+                        self.begin_close(1000, "idle timeout");
+                    } else {
+                        // The client is still receiving: that is activity too.
+                        self.last_io = Instant::now();
+                    }
                 }
                 () = sleep_until(self.close_deadline.unwrap_or_else(Instant::now)), if closing => break,
                 _ = sweep.tick() => self.connection.expire(unix_now_ms()),

@@ -73,6 +73,11 @@ impl Writer {
         let _ = self.queue.send(WriteOp::Flush);
     }
 
+    /// Whether everything queued has been written (a client still receiving is not idle).
+    pub fn is_drained(&self) -> bool {
+        self.queued_bytes.load(Ordering::Acquire) == 0
+    }
+
     /// Cancelled when a write missed its deadline, the socket failed, or too much is queued.
     pub fn failed(&self) -> &CancellationToken {
         &self.failed
@@ -109,4 +114,56 @@ async fn write_loop<S>(
         }
     }
     let _ = timeout(CLOSE_DEADLINE, sink.close()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::*;
+
+    /// A socket whose peer never reads: every flush waits forever.
+    struct StuckSink;
+
+    impl Sink<Message> for StuckSink {
+        type Error = WsError;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, _: Message) -> Result<(), WsError> {
+            Ok(())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Pending
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_past_the_deadline_fails_the_connection_and_ends_the_task() {
+        let (writer, task) = Writer::spawn(StuckSink, Duration::from_millis(50));
+        writer.send(Message::text("never read"));
+        assert!(!writer.is_drained());
+        timeout(Duration::from_secs(10), writer.failed().cancelled())
+            .await
+            .expect("the deadline fails the connection");
+        timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the writer task ends")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn too_much_unread_output_fails_the_connection_at_once() {
+        let (writer, _task) = Writer::spawn(StuckSink, Duration::from_secs(3600));
+        writer.send(Message::text("x".repeat(MAX_QUEUED_BYTES + 1)));
+        assert!(writer.failed().is_cancelled());
+    }
 }

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async, connect_async};
 
 /// How long a test waits for any single frame before failing (a hang, not a speed check).
 pub const FRAME_WAIT: Duration = Duration::from_secs(30);
@@ -159,6 +159,20 @@ impl Client {
         (client, greeting)
     }
 
+    /// Connects with a receive buffer of about `bytes` (so the host's writes block as soon as this
+    /// client stops reading) and consumes the greeting.
+    pub async fn connect_with_receive_buffer(server: &TestServer, bytes: u32) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(bytes).unwrap();
+        let stream = socket.connect(server.addr).await.unwrap();
+        let (socket, _) = client_async(server.ws_url(), MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+        let mut client = Self { socket };
+        assert_eq!(client.recv_json().await["type"], "connected");
+        client
+    }
+
     pub async fn send(&mut self, text: impl Into<String>) {
         self.socket.send(Message::text(text.into())).await.unwrap();
     }
@@ -249,7 +263,17 @@ impl EncryptedClient {
         wallet: SecretKey,
         session_id: &str,
     ) -> Self {
-        let (mut client, _) = Client::connect_url(url).await;
+        let (client, _) = Client::connect_url(url).await;
+        Self::open_on(client, scheme, wallet, session_id).await
+    }
+
+    /// Opens an encrypted session on an already connected `client`.
+    pub async fn open_on(
+        mut client: Client,
+        scheme: SignatureScheme,
+        wallet: SecretKey,
+        session_id: &str,
+    ) -> Self {
         let mut session = ClientSession::new(*host_key().public_key(), scheme);
         let init = session
             .init_message(&wallet, &mut rand::rng(), &init_params(session_id))

@@ -31,6 +31,11 @@ const CLOSE_POLICY: u16 = 1008;
 /// WebSocket close code for a message over the size limit.
 const CLOSE_TOO_BIG: u16 = 1009;
 
+/// The answer to a frame over the connection's budget.
+fn rate_limited() -> Error {
+    Error::new(ErrorCode::RateLimited, "too many frames; slow down")
+}
+
 /// One client connection to the host. Sans-IO: the driver feeds it frames, generation events and
 /// the time, and carries out the [`Output`]s in order. Dropping it gives back its sessions' slots
 /// and zeroizes their keys (drivers should call [`close`](Self::close) first to stop generations).
@@ -100,9 +105,8 @@ impl Connection {
             return out;
         }
         if !self.frame_budget.try_take(now_ms) {
-            let error = Error::new(ErrorCode::RateLimited, "too many frames; slow down");
             let (session_id, id) = echo_ids(text);
-            self.send_error(&mut out, &error, session_id, id);
+            self.send_error(&mut out, &rate_limited(), session_id, id);
             return out;
         }
         if self.init_pending {
@@ -138,15 +142,13 @@ impl Connection {
         match std::str::from_utf8(bytes) {
             Ok(text) => self.handle_frame(text, now_ms),
             Err(_) if self.closed => Vec::new(),
-            Err(_) if !self.frame_budget.try_take(now_ms) => {
-                let mut out = Vec::new();
-                let error = Error::new(ErrorCode::RateLimited, "too many frames; slow down");
-                self.send_error(&mut out, &error, None, None);
-                out
-            }
             Err(_) => {
                 let mut out = Vec::new();
-                let error = Error::new(ErrorCode::InvalidMessage, "frame is not valid UTF-8");
+                let error = if self.frame_budget.try_take(now_ms) {
+                    Error::new(ErrorCode::InvalidMessage, "frame is not valid UTF-8")
+                } else {
+                    rate_limited()
+                };
                 self.send_error(&mut out, &error, None, None);
                 out
             }
