@@ -517,3 +517,32 @@ fn closing_a_connection_gives_back_its_sessions() {
         (0, 0)
     );
 }
+
+#[test]
+fn idle_sessions_expire_unless_a_generation_is_running() {
+    let endpoint = endpoint_with(|c| c.limits.session_ttl_secs = 60);
+    let mut connection = Connection::new(Arc::clone(&endpoint), NOW_MS);
+    let (mut busy_client, _) = open_session(&mut connection, "busy", 1);
+    open_session(&mut connection, "idle", 2);
+    let running = send(&mut connection, &prompt(&mut busy_client, "m", 30), NOW_MS).starts;
+    assert_eq!(running.len(), 1);
+    connection.expire(NOW_MS + 61_000);
+    assert_eq!(connection.session_count(), 1);
+    assert_eq!(endpoint.encrypted_sessions(), 1);
+    // The running generation still streams into its session.
+    let chunk = Outcome::of(connection.handle_generation(
+        running[0],
+        text("late"),
+        NOW_MS + 61_000,
+        &mut StdRng::seed_from_u64(1),
+    ));
+    assert!(
+        chunk.frames.is_empty(),
+        "held back until the next text or the end"
+    );
+    let end = feed(&mut connection, running[0], finished(1));
+    assert!(matches!(
+        busy_client.open(&end.frames[0]).unwrap(),
+        ClientEvent::Chunk { .. }
+    ));
+}

@@ -31,6 +31,14 @@ const CLOSE_POLICY: u16 = 1008;
 /// WebSocket close code for a message over the size limit.
 const CLOSE_TOO_BIG: u16 = 1009;
 
+/// Whether a generation of `session_id` is running (the session is then in use).
+fn generating_for(
+    generations: &HashMap<GenerationId, ActiveGeneration>,
+    session_id: &WireId,
+) -> bool {
+    generations.values().any(|g| g.session_id == *session_id)
+}
+
 /// The answer to a frame over the connection's budget.
 fn rate_limited() -> Error {
     Error::new(ErrorCode::RateLimited, "too many frames; slow down")
@@ -209,7 +217,7 @@ impl Connection {
     pub fn expire(&mut self, now_ms: u64) {
         let generations = &self.generations;
         self.sessions.expire(now_ms / 1000, |session_id| {
-            generations.values().any(|g| g.session_id == *session_id)
+            generating_for(generations, session_id)
         });
     }
 

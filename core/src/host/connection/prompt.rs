@@ -162,19 +162,8 @@ impl Connection {
         session_id: &WireId,
         now: u64,
     ) -> Result<&mut EncryptedSession> {
-        let ttl = self.endpoint.config().limits.session_ttl_secs;
-        let busy = self
-            .generations
-            .values()
-            .any(|g| g.session_id == *session_id);
-        let expired = self
-            .sessions
-            .encrypted
-            .get(session_id)
-            .is_some_and(|s| !busy && now.saturating_sub(s.session.last_activity) >= ttl);
-        if expired {
-            self.sessions.remove_encrypted(session_id);
-        }
+        let busy = super::generating_for(&self.generations, session_id);
+        self.sessions.expire_one(session_id, now, busy);
         let session = self.sessions.encrypted.get_mut(session_id).ok_or_else(|| {
             Error::new(
                 ErrorCode::SessionKeyNotFound,

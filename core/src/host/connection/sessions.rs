@@ -88,20 +88,34 @@ impl Sessions {
         Ok(())
     }
 
-    /// Drops encrypted sessions idle for the TTL at `now` (keys zeroized); returns their ids.
-    pub fn expire(&mut self, now: u64, busy: impl Fn(&WireId) -> bool) -> Vec<WireId> {
-        let ttl = self.endpoint.config().limits.session_ttl_secs;
+    /// Drops encrypted sessions idle for the TTL at `now` (keys zeroized) unless `busy` says they
+    /// are in use.
+    pub fn expire(&mut self, now: u64, busy: impl Fn(&WireId) -> bool) {
         let expired: Vec<WireId> = self
             .encrypted
             .iter()
-            .filter(|(id, s)| now.saturating_sub(s.session.last_activity) >= ttl && !busy(id))
+            .filter(|(id, s)| self.idle_past_ttl(s, now) && !busy(id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in &expired {
-            self.encrypted.remove(id);
+            self.remove_encrypted(id);
         }
-        self.endpoint.release_sessions(true, expired.len());
-        expired
+    }
+
+    /// [`expire`](Self::expire) for the one session `id`.
+    pub fn expire_one(&mut self, id: &WireId, now: u64, busy: bool) {
+        let expired = self
+            .encrypted
+            .get(id)
+            .is_some_and(|s| !busy && self.idle_past_ttl(s, now));
+        if expired {
+            self.remove_encrypted(id);
+        }
+    }
+
+    fn idle_past_ttl(&self, session: &EncryptedSession, now: u64) -> bool {
+        let ttl = self.endpoint.config().limits.session_ttl_secs;
+        now.saturating_sub(session.session.last_activity) >= ttl
     }
 }
 
