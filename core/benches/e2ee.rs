@@ -1,5 +1,5 @@
 //! Protocol-level benchmarks of the E2EE session through the host engine (E2EE.md "Targets"):
-//! - `host_session_init`: an `encrypted_session_init` frame through `Connection::handle_frame_inline`
+//! - `host_session_init_engine`: an `encrypted_session_init` frame through `Connection::handle_frame_inline`
 //!   (parse, replay pre-check, ECDH, HKDF, decrypt, session-data parse, recovery, admission, replay
 //!   record, ack) on a fresh endpoint, and the `InitJob` cryptography alone — both schemes; compare
 //!   with `host_init_composite` of the `primitives` bench, run in the same `cargo bench` (target:
@@ -65,6 +65,7 @@ fn host(sessions: usize) -> Connection {
     config.limits.max_sessions = sessions;
     config.limits.max_sessions_per_connection = sessions;
     config.limits.inits_per_second = u32::MAX;
+    config.limits.frames_per_second = u32::MAX;
     let endpoint = Endpoint::new(Some(host_key()), config, NOW_MS).unwrap();
     Connection::new(Arc::new(endpoint), NOW_MS)
 }
@@ -87,7 +88,7 @@ fn frames(outputs: Vec<Output>) -> Vec<String> {
 }
 
 fn host_session_init(c: &mut Criterion) {
-    let mut group = c.benchmark_group("host_session_init");
+    let mut group = c.benchmark_group("host_session_init_engine");
     for scheme in [SignatureScheme::Eip191, SignatureScheme::SdkTranscript] {
         let json = init_json(scheme, "s", &mut StdRng::seed_from_u64(1));
         group.bench_function(BenchmarkId::new("engine_frame_to_ack", scheme), |b| {

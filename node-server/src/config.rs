@@ -75,10 +75,10 @@ pub struct Policy {
     pub require_fresh_init: bool,
 }
 
-/// Init workers by default: one per core, leaving the runtime and inference room to breathe on
-/// small machines.
+/// Init workers by default: half the cores (at least one), so a flood of session inits can never
+/// take the cores that stream tokens to everyone else.
 fn default_init_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+    std::thread::available_parallelism().map_or(1, |cores| (usize::from(cores) / 2).max(1))
 }
 
 /// Everything the WebSocket/HTTP server needs besides the key and the engine.
