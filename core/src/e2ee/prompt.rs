@@ -85,7 +85,8 @@ impl PromptRequest {
             #[serde(borrow, default)]
             request: Option<&'a RawValue>,
         }
-        let invalid = |err: serde_json::Error| Error::invalid_message(describe(&err));
+        let invalid =
+            |err: serde_json::Error| Error::invalid_message(without_values(&describe(&err)));
         let nested: Nested<'_> = match serde_json::from_str(text) {
             Ok(nested) => nested,
             // Text that merely starts with a brace is still a prompt.
@@ -110,6 +111,35 @@ impl PromptRequest {
 
 /// Shows no text of the request (prompt, messages, roles, model: all decrypted plaintext), only
 /// lengths, counts and the numeric options.
+/// A parse error of a (possibly decrypted) prompt with every value serde quotes in backticks
+/// (`integer \`5\``) dropped, so an error frame — sent in clear — never carries a number or word
+/// from the prompt. Field names survive where serde names them (`missing field \`prompt\``).
+fn without_values(message: &str) -> String {
+    let names_a_field = ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|prefix| message.starts_with(prefix));
+    if names_a_field {
+        return message
+            .split(", expected")
+            .next()
+            .unwrap_or(message)
+            .to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '`' {
+            if !inside {
+                out.push_str("`…`");
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Debug for PromptRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromptRequest")
@@ -139,6 +169,22 @@ impl fmt::Debug for ChatMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_never_echo_a_value_of_the_prompt() {
+        for text in [
+            r#"{"prompt":"x","max_tokens":-77777}"#,
+            r#"{"prompt":"x","temperature":"77777"}"#,
+            r#"{"prompt":77777}"#,
+            r#"{"messages":[{"role":"user","content":77777}]}"#,
+        ] {
+            let error = PromptRequest::parse(text.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::InvalidMessage);
+            assert!(!error.message().contains("77777"), "{text}: {error}");
+        }
+        let missing = PromptRequest::parse(br#"{"messages":[{"role":"user"}]}"#).unwrap_err();
+        assert!(missing.message().contains("content"), "{missing}");
+    }
 
     #[test]
     fn accepts_json_chat_string_and_plain_text() {
