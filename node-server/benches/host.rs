@@ -7,7 +7,8 @@
 //! - aggregate tokens/s with 1, 2 and 4 slots;
 //! - resident memory of a `confide-node serve` process holding 10,000 idle encrypted sessions.
 //!
-//! Run: `cargo bench -p confide-node-server --bench host` (or `scripts/bench.sh`).
+//! Run: `cargo bench -p confide-node-server --bench host` (or `scripts/bench.sh`); names after `--`
+//! (`handshakes`, `streaming`, `flood`, `slots`, `idle`) run only those measurements.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -333,6 +334,15 @@ async fn idle_sessions_rss() -> (u64, u64) {
     (before, after)
 }
 
+/// Whether the measurement `name` was asked for (no names given: all of them).
+fn selected(name: &str) -> bool {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    names.is_empty() || names.iter().any(|n| n == name)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -340,35 +350,45 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let url = start_server(1).await;
-        let handshakes = handshakes_per_second(&url).await;
-        println!("handshakes end to end over loopback WebSocket: {handshakes:.0}/s ({HANDSHAKE_CONCURRENCY} concurrent clients; target ≥ 2,000/s)");
-
-        let (mut encrypted, mut plaintext) = (Vec::new(), Vec::new());
-        one_generation(&url, false).await; // warm-up
-        for _ in 0..ALTERNATING_RUNS {
-            encrypted.push(one_generation(&url, true).await);
-            plaintext.push(one_generation(&url, false).await);
-        }
-        let (enc, plain) = (median(encrypted), median(plaintext));
-        let slowdown = (plain / enc - 1.0) * 100.0;
-        let per_token_us = (1.0 / enc - 1.0 / plain) * 1e6;
-        println!("demo model, 1 slot, {TOKENS_PER_RUN} tokens: encrypted {enc:.0} tokens/s, plaintext {plain:.0} tokens/s, encrypted slower by {slowdown:.1}% (target ≤ 3%); encryption cost per token ≈ {per_token_us:.1} µs (target ≤ 20 µs)");
-
-        let (quiet, flooded, flood_rate) = tokens_per_second_under_flood(&url).await;
-        let change = (flooded / quiet - 1.0) * 100.0;
-        println!("honest encrypted stream: {quiet:.0} tokens/s quiet, {flooded:.0} tokens/s while {FLOOD_CONNECTIONS} connections send {flood_rate:.0} invalid inits/s ({change:+.1}%; target within 10%)");
-
-        for slots in [1, 2, 4] {
-            let aggregate = aggregate_tokens_per_second(slots).await;
-            println!("aggregate with {slots} slot(s) and {slots} concurrent encrypted generations: {aggregate:.0} tokens/s");
+        if selected("handshakes") {
+            let handshakes = handshakes_per_second(&url).await;
+            println!("handshakes end to end over loopback WebSocket: {handshakes:.0}/s ({HANDSHAKE_CONCURRENCY} concurrent clients; target ≥ 2,000/s)");
         }
 
-        let (before, after) = idle_sessions_rss().await;
-        println!(
-            "confide-node serve RSS: {:.1} MiB at start, {:.1} MiB with {IDLE_SESSIONS} idle encrypted sessions (+{:.1} MiB; target ≤ 100 MiB)",
-            before as f64 / 1024.0,
-            after as f64 / 1024.0,
-            (after - before) as f64 / 1024.0
-        );
+        if selected("streaming") {
+            let (mut encrypted, mut plaintext) = (Vec::new(), Vec::new());
+            one_generation(&url, false).await; // warm-up
+            for _ in 0..ALTERNATING_RUNS {
+                encrypted.push(one_generation(&url, true).await);
+                plaintext.push(one_generation(&url, false).await);
+            }
+            let (enc, plain) = (median(encrypted), median(plaintext));
+            let slowdown = (plain / enc - 1.0) * 100.0;
+            let per_token_us = (1.0 / enc - 1.0 / plain) * 1e6;
+            println!("demo model, 1 slot, {TOKENS_PER_RUN} tokens: encrypted {enc:.0} tokens/s, plaintext {plain:.0} tokens/s, encrypted slower by {slowdown:.1}% (target ≤ 3%); encryption cost per token ≈ {per_token_us:.1} µs (target ≤ 20 µs)");
+        }
+
+        if selected("flood") {
+            let (quiet, flooded, flood_rate) = tokens_per_second_under_flood(&url).await;
+            let change = (flooded / quiet - 1.0) * 100.0;
+            println!("honest encrypted stream: {quiet:.0} tokens/s quiet, {flooded:.0} tokens/s while {FLOOD_CONNECTIONS} connections send {flood_rate:.0} invalid inits/s ({change:+.1}%; target within 10%)");
+        }
+
+        if selected("slots") {
+            for slots in [1, 2, 4] {
+                let aggregate = aggregate_tokens_per_second(slots).await;
+                println!("aggregate with {slots} slot(s) and {slots} concurrent encrypted generations: {aggregate:.0} tokens/s");
+            }
+        }
+
+        if selected("idle") {
+            let (before, after) = idle_sessions_rss().await;
+            println!(
+                "confide-node serve RSS: {:.1} MiB at start, {:.1} MiB with {IDLE_SESSIONS} idle encrypted sessions (+{:.1} MiB; target ≤ 100 MiB)",
+                before as f64 / 1024.0,
+                after as f64 / 1024.0,
+                (after - before) as f64 / 1024.0
+            );
+        }
     });
 }

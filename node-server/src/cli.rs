@@ -102,6 +102,13 @@ pub struct ServeArgs {
     /// Encrypted session inits per second across the host (bursts up to one second's worth).
     #[arg(long, default_value_t = 20_000)]
     pub max_inits_per_second: u32,
+    /// Threads running session-init cryptography (default: half the cores, at least one).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub init_workers: Option<u16>,
+    /// Nice value of the init threads, 0–19: under CPU contention, streaming to open sessions
+    /// comes before new handshakes (0 = same priority; Linux only).
+    #[arg(long, default_value_t = crate::config::DEFAULT_INIT_NICE, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub init_nice: i32,
     /// How long a socket write may wait for a client that does not read; past it the connection
     /// is closed (1008) and its generations stop.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]

@@ -36,8 +36,10 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// Encrypted session inits per second across the host.
     pub inits_per_second: u32,
-    /// Session inits whose cryptography runs at once (blocking threads).
+    /// Threads running session-init cryptography.
     pub init_workers: usize,
+    /// Nice value of those threads (0–19): how far new handshakes yield to streaming under load.
+    pub init_nice: i32,
 }
 
 impl Default for Limits {
@@ -56,6 +58,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             inits_per_second: HostLimits::default().inits_per_second,
             init_workers: default_init_workers(),
+            init_nice: DEFAULT_INIT_NICE,
         }
     }
 }
@@ -74,6 +77,10 @@ pub struct Policy {
     /// Refuse inits whose session data carries no `timestamp`.
     pub require_fresh_init: bool,
 }
+
+/// Init threads' nice value by default: under CPU contention they get about a tenth of a core's
+/// share against the threads that stream (Linux's weight for nice 10 is 110 against 1024).
+pub const DEFAULT_INIT_NICE: i32 = 10;
 
 /// Init workers by default: half the cores (at least one), so a flood of session inits can never
 /// take the cores that stream tokens to everyone else.
@@ -106,7 +113,8 @@ impl From<&ServeArgs> for ServerConfig {
                 shutdown_grace: args.shutdown_grace,
                 write_timeout: args.write_timeout,
                 inits_per_second: args.max_inits_per_second,
-                init_workers: default_init_workers(),
+                init_workers: args.init_workers.map_or_else(default_init_workers, usize::from),
+                init_nice: args.init_nice,
             },
             policy: Policy {
                 require_encryption: args.require_encryption,

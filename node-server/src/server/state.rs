@@ -67,8 +67,10 @@ impl AppState {
     ) -> Result<Self, Error> {
         let model_ids: Vec<String> = models.iter().map(|m| m.info.id.clone()).collect();
         let endpoint = Endpoint::new(host_key, config.host_config(&model_ids), unix_now_ms())?;
+        let init_pool = InitPool::new(config.limits.init_workers, config.limits.init_nice)
+            .map_err(|_| Error::new(ErrorCode::Internal, "could not start the init threads"))?;
         Ok(Self {
-            init_pool: InitPool::new(config.limits.init_workers),
+            init_pool,
             config,
             endpoint: Arc::new(endpoint),
             models,
