@@ -335,7 +335,8 @@ typedef struct ConfideInitParams {
     uint64_t timestamp;
 } ConfideInitParams;
 
-// Token counts of one response (`stream_end.usage`).
+// Token counts of one response (`stream_end.usage`), or of a prompt too long for the model
+// (`TOKEN_LIMIT_EXCEEDED`: `prompt_tokens` and `context_window_size` only).
 typedef struct ConfideUsage {
     // Tokens in the prompt.
     uint64_t prompt_tokens;
@@ -343,6 +344,8 @@ typedef struct ConfideUsage {
     uint64_t completion_tokens;
     // Sum of both.
     uint64_t total_tokens;
+    // The model's context window in tokens; 0 when the host did not say.
+    uint64_t context_window_size;
 } ConfideUsage;
 
 // A host frame, decrypted and checked (E2EE.md §3). Which fields are set depends on `kind`
@@ -373,9 +376,11 @@ typedef struct ConfideClientEvent {
     char *client_address;
     // `CONNECTED`: whether the host supports encryption.
     bool encryption;
-    // `END`: whether `usage` was sent.
+    // `END`: whether `usage` was sent; `ERROR`: whether the error reports token counts
+    // (`TOKEN_LIMIT_EXCEEDED`).
     bool has_usage;
-    // `END`: token counts (when `has_usage`).
+    // `END`: token counts (when `has_usage`); `ERROR` (when `has_usage`): the prompt's tokens
+    // and the model's context window.
     struct ConfideUsage usage;
     // `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, byte-exact as
     // the host sent it), already verified (see `verified`); keep it as evidence. NULL when the
@@ -384,9 +389,10 @@ typedef struct ConfideClientEvent {
     // The whole event as the core's canonical JSON, always set (absent values are left out;
     // request ids are strings): `{"type":"chunk","id","index","text","final"}`,
     // `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage":
-    // {"promptTokens","completionTokens","totalTokens"},"receipt" (the envelope as a JSON
-    // string),"verified"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code",
-    // "message"}`, `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
+    // {"promptTokens","completionTokens","totalTokens","contextWindowSize"},"receipt" (the
+    // envelope as a JSON string),"verified","maxTokensCapped"}`, `{"type":"ack","clientAddress"}`,
+    // `{"type":"error","id","code","message","tokenLimit":{"promptTokens","contextWindowSize"}}`,
+    // `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
     char *json;
     // `END`: true when the host's receipt was verified against this response: signed
     // (confide-v1) by the host key the session was created with, for this client and session,
@@ -394,6 +400,8 @@ typedef struct ConfideClientEvent {
     // match is an error of `confide_client_session_open`). False when the host sent no receipt
     // (the deployed Fabstir host sends none): the answer is unverified.
     bool verified;
+    // `END`: the host lowered the request's `max_tokens` to its cap.
+    bool max_tokens_capped;
 } ConfideClientEvent;
 
 // Limits and policy of a `ConfideHostEndpoint` (the core's `HostLimits` and `HostPolicy`).

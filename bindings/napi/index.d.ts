@@ -195,11 +195,13 @@ export type ClientEvent =
      * throws). False when the host sent none (the deployed Fabstir host never does): the
      * answer is unverified.
      */
-  verified: boolean }
+    verified: boolean; /** True when the host lowered the request's `max_tokens` to its cap. */
+  maxTokensCapped: boolean }
   | { type: 'error'; /** Request id, when the error concerns one. */
     id?: string; /** The host's code string. */
     code: string; /** The host's message. */
-  message: string }
+    message: string; /** `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window. */
+  tokenLimit?: TokenLimit }
 
 /** Options of `new ClientSession(…)`. Give `walletPrivateKey` or `signer`. */
 export interface ClientSessionOptions {
@@ -425,6 +427,14 @@ export interface SignMessageOptions {
   scheme?: 'confide-v1' | 'lloom-v1'
 }
 
+/** The counts of a `TOKEN_LIMIT_EXCEEDED` error. */
+export interface TokenLimit {
+  /** Tokens in the prompt. */
+  promptTokens: number
+  /** The model's context window in tokens. */
+  contextWindowSize: number
+}
+
 /** Token counts of one response. */
 export interface Usage {
   /** Tokens in the prompt. */
@@ -433,6 +443,8 @@ export interface Usage {
   completionTokens: number
   /** Sum of both. */
   totalTokens: number
+  /** The model's context window in tokens, when the host said. */
+  contextWindowSize?: number
 }
 
 /** A verified envelope. */

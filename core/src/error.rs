@@ -177,6 +177,14 @@ pub enum ErrorDetail {
         /// The address the signature recovers to.
         recovered: Address,
     },
+    /// `TOKEN_LIMIT_EXCEEDED`: the prompt's size against the model's context (E2EE.md §6 puts
+    /// both in the error frame).
+    TokenLimit {
+        /// Tokens in the prompt (after the chat template).
+        prompt_tokens: u64,
+        /// The model's context window in tokens.
+        context_window_size: u64,
+    },
 }
 
 /// An error from the core: a stable [`ErrorCode`] plus a human-readable message.

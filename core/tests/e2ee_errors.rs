@@ -489,6 +489,7 @@ const USAGE: Usage = Usage {
     prompt_tokens: 3,
     completion_tokens: 2,
     total_tokens: 5,
+    context_window_size: None,
 };
 
 #[test]

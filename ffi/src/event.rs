@@ -11,7 +11,8 @@ use crate::boundary;
 use crate::buffer::{self, c_string, opt_c_string};
 use crate::codes::ConfideEventKind;
 
-/// Token counts of one response (`stream_end.usage`).
+/// Token counts of one response (`stream_end.usage`), or of a prompt too long for the model
+/// (`TOKEN_LIMIT_EXCEEDED`: `prompt_tokens` and `context_window_size` only).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConfideUsage {
@@ -21,6 +22,8 @@ pub struct ConfideUsage {
     pub completion_tokens: u64,
     /// Sum of both.
     pub total_tokens: u64,
+    /// The model's context window in tokens; 0 when the host did not say.
+    pub context_window_size: u64,
 }
 
 /// A host frame, decrypted and checked (E2EE.md §3). Which fields are set depends on `kind`
@@ -53,9 +56,11 @@ pub struct ConfideClientEvent {
     pub client_address: *mut c_char,
     /// `CONNECTED`: whether the host supports encryption.
     pub encryption: bool,
-    /// `END`: whether `usage` was sent.
+    /// `END`: whether `usage` was sent; `ERROR`: whether the error reports token counts
+    /// (`TOKEN_LIMIT_EXCEEDED`).
     pub has_usage: bool,
-    /// `END`: token counts (when `has_usage`).
+    /// `END`: token counts (when `has_usage`); `ERROR` (when `has_usage`): the prompt's tokens
+    /// and the model's context window.
     pub usage: ConfideUsage,
     /// `END`: the host's signed usage receipt (`SignedMessage<UsageRecord>` JSON, byte-exact as
     /// the host sent it), already verified (see `verified`); keep it as evidence. NULL when the
@@ -64,9 +69,10 @@ pub struct ConfideClientEvent {
     /// The whole event as the core's canonical JSON, always set (absent values are left out;
     /// request ids are strings): `{"type":"chunk","id","index","text","final"}`,
     /// `{"type":"final","id","finishReason"}`, `{"type":"end","id","finishReason","usage":
-    /// {"promptTokens","completionTokens","totalTokens"},"receipt" (the envelope as a JSON
-    /// string),"verified"}`, `{"type":"ack","clientAddress"}`, `{"type":"error","id","code",
-    /// "message"}`, `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
+    /// {"promptTokens","completionTokens","totalTokens","contextWindowSize"},"receipt" (the
+    /// envelope as a JSON string),"verified","maxTokensCapped"}`, `{"type":"ack","clientAddress"}`,
+    /// `{"type":"error","id","code","message","tokenLimit":{"promptTokens","contextWindowSize"}}`,
+    /// `{"type":"connected","version","encryption"}`, `{"type":"pong"}`.
     pub json: *mut c_char,
     /// `END`: true when the host's receipt was verified against this response: signed
     /// (confide-v1) by the host key the session was created with, for this client and session,
@@ -74,6 +80,8 @@ pub struct ConfideClientEvent {
     /// match is an error of `confide_client_session_open`). False when the host sent no receipt
     /// (the deployed Fabstir host sends none): the answer is unverified.
     pub verified: bool,
+    /// `END`: the host lowered the request's `max_tokens` to its cap.
+    pub max_tokens_capped: bool,
 }
 
 impl ConfideClientEvent {
@@ -93,6 +101,7 @@ impl ConfideClientEvent {
             receipt_json: ptr::null_mut(),
             json: ptr::null_mut(),
             verified: false,
+            max_tokens_capped: false,
         }
     }
 
@@ -150,6 +159,7 @@ impl ConfideClientEvent {
                 finish_reason,
                 usage,
                 receipt,
+                max_tokens_capped,
             } => {
                 let mut out = Self::empty(ConfideEventKind::End).with_id(id.as_ref());
                 if let Some(reason) = finish_reason {
@@ -161,17 +171,32 @@ impl ConfideClientEvent {
                         prompt_tokens: usage.prompt_tokens,
                         completion_tokens: usage.completion_tokens,
                         total_tokens: usage.total_tokens,
+                        context_window_size: usage.context_window_size.unwrap_or(0),
                     };
                 }
                 out.verified = receipt.is_some();
+                out.max_tokens_capped = max_tokens_capped;
                 out.receipt_json = opt_c_string(receipt.as_ref().map(|r| r.json.as_str()));
                 out
             }
-            ClientEvent::Error { code, message, id } => {
+            ClientEvent::Error {
+                code,
+                message,
+                id,
+                token_limit,
+            } => {
                 let mut out = Self::empty(ConfideEventKind::Error)
                     .with_text(&message)
                     .with_id(id.as_ref());
                 out.code = c_string(&code);
+                if let Some(limit) = token_limit {
+                    out.has_usage = true;
+                    out.usage = ConfideUsage {
+                        prompt_tokens: limit.prompt_tokens,
+                        context_window_size: limit.context_window_size,
+                        ..ConfideUsage::default()
+                    };
+                }
                 out
             }
         };

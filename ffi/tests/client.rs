@@ -434,7 +434,7 @@ fn host_error_connected_pong_and_end_frames_become_events() {
         event.json,
         serde_json::json!({"type": "end", "id": "m2", "finishReason": "stop",
             "usage": {"promptTokens": 3, "completionTokens": 1, "totalTokens": 4},
-            "receipt": receipt, "verified": true})
+            "receipt": receipt, "verified": true, "maxTokensCapped": false})
     );
     // A second end for the same request is not accepted.
     assert_eq!(open(f.client, end).unwrap_err().name, "INVALID_MESSAGE");

@@ -29,6 +29,24 @@ impl Backend {
         }
     }
 
+    /// The most tokens one request may generate (`--max-tokens`).
+    #[must_use]
+    pub fn max_tokens(&self) -> u32 {
+        match self {
+            Self::Llama(engine) => engine.max_tokens(),
+            Self::OpenAi(upstream) => upstream.max_tokens(),
+        }
+    }
+
+    /// Whether it can generate right now: always for the embedded engine (its model is loaded);
+    /// for an upstream, whether its port answers within `timeout`.
+    pub async fn is_reachable(&self, timeout: std::time::Duration) -> bool {
+        match self {
+            Self::Llama(_) => true,
+            Self::OpenAi(upstream) => upstream.is_reachable(timeout).await,
+        }
+    }
+
     /// Starts a generation; see [`LlamaEngine::generate`] and [`OpenAiUpstream::generate`]. Both
     /// stream through a bounded channel, end with exactly one `Done` or `Failed`, and stop when
     /// `cancel` is cancelled (ending with `Done { finish_reason: Cancelled, .. }`) or the receiver

@@ -329,12 +329,9 @@ fn plaintext_event(text: &str) -> Result<ClientEvent, String> {
                 finish_reason: end.finish_reason,
                 usage: end.usage,
                 receipt: None,
+                max_tokens_capped: end.max_tokens_capped,
             },
-            HostFrame::Error(error) => ClientEvent::Error {
-                code: error.code,
-                message: error.message,
-                id: error.id,
-            },
+            HostFrame::Error(error) => ClientEvent::from(error),
             _ => ClientEvent::Pong,
         },
     )

@@ -58,9 +58,15 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CONFIDE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// GGUF model file(s); without one the built-in demo model (random weights) is served.
-    #[arg(long = "model", value_name = "PATH.gguf")]
-    pub models: Vec<PathBuf>,
+    /// GGUF model file(s), each optionally with the id clients use for it (split at the first
+    /// `=`; default: the file name without `.gguf`); without one the built-in demo model (random
+    /// weights) is served.
+    #[arg(long = "model", value_name = "PATH.gguf[=ID]", value_parser = parse_model)]
+    pub models: Vec<ModelArg>,
+    /// Another name clients may use for a served model, e.g. its on-chain name (repeatable; split
+    /// at the last `=`).
+    #[arg(long = "model-alias", value_name = "ALIAS=ID", value_parser = parse_alias)]
+    pub model_aliases: Vec<ModelAlias>,
     /// What generates the text: `llama` (embedded llama.cpp) or `openai` (the `--upstream` server).
     #[arg(long, value_enum, default_value_t)]
     pub backend: BackendKind,
@@ -102,6 +108,10 @@ pub struct ServeArgs {
     /// Encrypted session inits per second across the host (bursts up to one second's worth).
     #[arg(long, default_value_t = 20_000)]
     pub max_inits_per_second: u32,
+    /// `POST` requests per second across the host: `/v1/auth/challenge` and `/v1/inference`
+    /// (bursts up to two seconds' worth; more get HTTP 429).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub http_rate_limit: u32,
     /// Threads running session-init cryptography (default: half the cores, at least one).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub init_workers: Option<u16>,
@@ -238,6 +248,72 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// A `--model` value: a GGUF file and the id to serve it under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelArg {
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// The id clients name it by (`None`: the file name without its extension).
+    pub id: Option<String>,
+}
+
+/// A `--model-alias` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelAlias {
+    /// The other name.
+    pub alias: String,
+    /// The served model's id.
+    pub id: String,
+}
+
+fn parse_model(text: &str) -> Result<ModelArg, String> {
+    let (path, id) = match text.split_once('=') {
+        Some((path, id)) => (path, Some(id)),
+        None => (text, None),
+    };
+    if path.is_empty() || id.is_some_and(str::is_empty) {
+        return Err("expected PATH.gguf or PATH.gguf=ID with neither part empty".to_owned());
+    }
+    Ok(ModelArg {
+        path: PathBuf::from(path),
+        id: id.map(str::to_owned),
+    })
+}
+
+fn parse_alias(text: &str) -> Result<ModelAlias, String> {
+    match text.rsplit_once('=') {
+        Some((alias, id)) if !alias.is_empty() && !id.is_empty() => Ok(ModelAlias {
+            alias: alias.to_owned(),
+            id: id.to_owned(),
+        }),
+        _ => Err("expected ALIAS=ID with neither part empty".to_owned()),
+    }
+}
+
 fn parse_address(text: &str) -> Result<Address, String> {
     Address::parse(text).map_err(|err| err.message().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_flags_split_path_id_and_alias() {
+        assert_eq!(
+            parse_model("/m/tiny.gguf=org/tiny:q4").unwrap(),
+            ModelArg {
+                path: PathBuf::from("/m/tiny.gguf"),
+                id: Some("org/tiny:q4".into())
+            }
+        );
+        assert_eq!(parse_model("/m/tiny.gguf").unwrap().id, None);
+        assert!(parse_model("=id").is_err() && parse_model("/m/x.gguf=").is_err());
+        let alias = parse_alias("CohereForAI/TinyVicuna-1B-32k-GGUF:tiny.gguf=tiny").unwrap();
+        assert_eq!(
+            (alias.alias.as_str(), alias.id.as_str()),
+            ("CohereForAI/TinyVicuna-1B-32k-GGUF:tiny.gguf", "tiny")
+        );
+        assert!(parse_alias("no-equals").is_err() && parse_alias("a=").is_err());
+    }
 }

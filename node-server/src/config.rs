@@ -36,6 +36,8 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// Encrypted session inits per second across the host.
     pub inits_per_second: u32,
+    /// `POST` requests per second across the host (auth challenges, one-shot inference).
+    pub http_requests_per_second: u32,
     /// Threads running session-init cryptography.
     pub init_workers: usize,
     /// Nice value of those threads (0–19): how far new handshakes yield to streaming under load.
@@ -57,6 +59,7 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             inits_per_second: HostLimits::default().inits_per_second,
+            http_requests_per_second: 50,
             init_workers: default_init_workers(),
             init_nice: DEFAULT_INIT_NICE,
         }
@@ -113,7 +116,10 @@ impl From<&ServeArgs> for ServerConfig {
                 shutdown_grace: args.shutdown_grace,
                 write_timeout: args.write_timeout,
                 inits_per_second: args.max_inits_per_second,
-                init_workers: args.init_workers.map_or_else(default_init_workers, usize::from),
+                http_requests_per_second: args.http_rate_limit,
+                init_workers: args
+                    .init_workers
+                    .map_or_else(default_init_workers, usize::from),
                 init_nice: args.init_nice,
             },
             policy: Policy {
@@ -128,8 +134,8 @@ impl From<&ServeArgs> for ServerConfig {
 }
 
 impl ServerConfig {
-    /// The host engine's configuration for these limits and policy, serving `model_ids`.
-    pub fn host_config(&self, model_ids: &[String]) -> HostConfig {
+    /// The host engine's configuration for these limits and policy, serving `models`.
+    pub fn host_config(&self, models: Vec<ServedModel>) -> HostConfig {
         let limits = &self.limits;
         HostConfig {
             limits: HostLimits {
@@ -147,13 +153,7 @@ impl ServerConfig {
                 require_fresh_init: self.policy.require_fresh_init,
                 allowed_clients: self.policy.allow_clients.clone(),
             },
-            models: model_ids
-                .iter()
-                .map(|id| ServedModel {
-                    id: id.clone(),
-                    aliases: Vec::new(),
-                })
-                .collect(),
+            models,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }

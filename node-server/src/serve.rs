@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tracing::{info, warn};
 
 use crate::backend::Backend;
-use crate::cli::{BackendKind, ServeArgs};
+use crate::cli::{BackendKind, ModelAlias, ModelArg, ServeArgs};
 use crate::config::ServerConfig;
 use crate::host_key::{HOST_KEY_ENV, HostKey};
 use crate::inference::{EngineConfig, LlamaEngine, demo_model};
@@ -29,10 +29,11 @@ pub struct Prepared {
 pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared, String> {
     let host_key =
         HostKey::resolve(env_key, args.dev, &mut rand::rng()).map_err(|err| err.to_string())?;
-    let (models, model_part) = match args.backend {
+    let (mut models, model_part) = match args.backend {
         BackendKind::Llama => llama_models(args).await?,
         BackendKind::OpenAi => upstream_model(args)?,
     };
+    attach_aliases(&mut models, &args.model_aliases)?;
     let key_part = match &host_key {
         HostKey::Configured(key) => format!(
             "host key {} address {}",
@@ -68,17 +69,21 @@ pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared
 
 /// The `--model` files (the demo model when none is given), and the startup line's part about them.
 async fn llama_models(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String> {
-    let (paths, demo) = if args.models.is_empty() {
+    let (files, demo) = if args.models.is_empty() {
         let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
         let path = demo_model::ensure_demo_model(&cache)
             .map_err(|err| format!("cannot write the demo model to {}: {err}", cache.display()))?;
-        (vec![path], true)
+        (vec![ModelArg { path, id: None }], true)
     } else {
         (args.models.clone(), false)
     };
-    let mut models = Vec::with_capacity(paths.len());
-    for path in paths {
-        models.push(load_model(&path, args).await?);
+    let mut models = Vec::with_capacity(files.len());
+    for file in files {
+        let model = load_model(&file.path, args).await?;
+        models.push(match file.id {
+            Some(id) => model.with_id(id),
+            None => model,
+        });
     }
     let model_list: Vec<&str> = models.iter().map(|m| m.info.id.as_str()).collect();
     let demo_part = if demo {
@@ -115,6 +120,20 @@ fn upstream_model(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String
     );
     let model = ServedModel::new(Backend::OpenAi(Arc::new(upstream)));
     Ok((vec![model], line))
+}
+
+/// Gives each `--model-alias` to the model it names; naming no served model is a startup error.
+fn attach_aliases(models: &mut [ServedModel], aliases: &[ModelAlias]) -> Result<(), String> {
+    for ModelAlias { alias, id } in aliases {
+        let model = models
+            .iter_mut()
+            .find(|m| m.info.id == *id)
+            .ok_or_else(|| {
+                format!("--model-alias {alias}={id}: no served model has the id {id}")
+            })?;
+        model.aliases.push(alias.clone());
+    }
+    Ok(())
 }
 
 async fn load_model(path: &Path, args: &ServeArgs) -> Result<ServedModel, String> {

@@ -218,6 +218,8 @@ fn serve_with_an_openai_upstream_loads_no_model_and_lists_the_upstream_one() {
         "big-model",
         "--ctx-size",
         "8192",
+        "--model-alias",
+        "org/big-model:q4.gguf=big-model",
     ]);
     let serve = Serve::start(command);
     assert!(
@@ -240,7 +242,28 @@ fn serve_with_an_openai_upstream_loads_no_model_and_lists_the_upstream_one() {
     let info: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(
         info["models"],
-        serde_json::json!([{"id": "big-model", "context_length": 8192}])
+        serde_json::json!([{"id": "big-model", "aliases": ["org/big-model:q4.gguf"],
+            "context_length": 8192}])
+    );
+
+    let mut unknown = node();
+    unknown.args([
+        "serve",
+        "--dev",
+        "--backend",
+        "openai",
+        "--upstream",
+        upstream,
+    ]);
+    let output = unknown
+        .args(["--model-alias", "x=no-such-model"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no served model has the id no-such-model"),
+        "{stderr}"
     );
 
     let mut https = node();

@@ -273,7 +273,7 @@ async fn chat_and_text_prompts_stream_from_the_upstream_with_receipts() {
     let info: Value = serde_json::from_str(&info).unwrap();
     assert_eq!(
         info["models"],
-        json!([{"id": MODEL, "context_length": 4096}])
+        json!([{"id": MODEL, "aliases": [], "context_length": 4096}])
     );
 
     let mut client =
@@ -380,6 +380,7 @@ async fn expect_inference_failed(client: &mut EncryptedClient, id: &str) {
             code,
             message,
             id: error_id,
+            ..
         },
     ] = events.as_slice()
     else {

@@ -21,6 +21,17 @@ pub struct Usage {
     pub completion_tokens: i64,
     /// Sum of both.
     pub total_tokens: i64,
+    /// The model's context window in tokens, when the host said.
+    pub context_window_size: Option<i64>,
+}
+
+/// The counts of a `TOKEN_LIMIT_EXCEEDED` error.
+#[napi(object, object_from_js = false)]
+pub struct TokenLimit {
+    /// Tokens in the prompt.
+    pub prompt_tokens: i64,
+    /// The model's context window in tokens.
+    pub context_window_size: i64,
 }
 
 /// A host frame, decrypted and checked (E2EE.md §3). Request ids are strings (a numeric id is
@@ -82,6 +93,8 @@ pub enum ClientEvent {
         /// throws). False when the host sent none (the deployed Fabstir host never does): the
         /// answer is unverified.
         verified: bool,
+        /// True when the host lowered the request's `max_tokens` to its cap.
+        max_tokens_capped: bool,
     },
     /// An error the host reported (not thrown: the session goes on).
     Error {
@@ -91,6 +104,8 @@ pub enum ClientEvent {
         code: String,
         /// The host's message.
         message: String,
+        /// `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+        token_limit: Option<TokenLimit>,
     },
 }
 

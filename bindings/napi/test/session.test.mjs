@@ -73,6 +73,7 @@ for (const scheme of ['eip191', 'sdk-transcript']) {
           finishReason: 'stop',
           usage: { promptTokens: 3, completionTokens: 3, totalTokens: 6 },
           verified: true,
+          maxTokensCapped: false,
         })
       }
       client.close()
@@ -117,6 +118,7 @@ test('a receipt that does not match throws; none at all is an unverified end', (
     finishReason: 'stop',
     usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
     verified: false,
+    maxTokensCapped: false,
   })
 })
 

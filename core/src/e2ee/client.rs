@@ -28,7 +28,7 @@ use crate::crypto::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 
-pub use event::ClientEvent;
+pub use event::{ClientEvent, TokenLimit};
 pub use receipt::VerifiedReceipt;
 use receipt::{ExpectedReceipt, ResponseDigest};
 
@@ -316,11 +316,7 @@ impl ClientSession {
                 if let Some(state) = self.state.as_mut() {
                     state.responses.remove(&error.id);
                 }
-                Ok(ClientEvent::Error {
-                    code: error.code,
-                    message: error.message,
-                    id: error.id,
-                })
+                Ok(ClientEvent::from(error))
             }
         }
     }
@@ -470,6 +466,7 @@ impl ClientSession {
             finish_reason: end.finish_reason,
             usage: end.usage,
             receipt,
+            max_tokens_capped: end.max_tokens_capped,
         })
     }
 

@@ -13,7 +13,9 @@ mod scheme;
 mod session_data;
 pub mod wire;
 
-pub use client::{ClientEvent, ClientSession, InitParams, InitSecrets, VerifiedReceipt};
+pub use client::{
+    ClientEvent, ClientSession, InitParams, InitSecrets, TokenLimit, VerifiedReceipt,
+};
 pub use host::{HostSession, OpenedMessage};
 pub use prompt::{ChatMessage, PromptRequest};
 pub use scheme::{SDK_ALG, SignatureScheme};

@@ -75,6 +75,28 @@ pub struct ServedModel {
     pub id: String,
     /// Other names a client may use for it (e.g. its on-chain name).
     pub aliases: Vec<String>,
+    /// Its context window in tokens, reported in `stream_end.usage.context_window_size`.
+    pub context_window: Option<u64>,
+    /// The most tokens one request may generate; a larger `max_tokens` is lowered to it and the
+    /// `stream_end` says `max_tokens_capped`.
+    pub max_tokens: Option<u32>,
+}
+
+impl ServedModel {
+    /// A model known only by `id`: no aliases, no context window or token cap to report.
+    pub fn named(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            aliases: Vec::new(),
+            context_window: None,
+            max_tokens: None,
+        }
+    }
+
+    /// Whether a prompt's `model` field names this model (its id or an alias).
+    pub fn is_named(&self, name: &str) -> bool {
+        self.id == name || self.aliases.iter().any(|alias| alias == name)
+    }
 }
 
 /// Everything the engine needs to know about the host besides its key.
@@ -135,6 +157,28 @@ impl HostConfig {
                 "must be between 1 second and 7 days",
             ));
         }
+        self.validate_model_names()
+    }
+
+    /// Every model id and alias names exactly one model, and no cap is zero.
+    fn validate_model_names(&self) -> Result<()> {
+        let mut names = std::collections::HashSet::new();
+        for model in &self.models {
+            if model.max_tokens == Some(0) {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("models: {} has max_tokens 0", model.id),
+                ));
+            }
+            for name in std::iter::once(&model.id).chain(&model.aliases) {
+                if name.is_empty() || !names.insert(name.as_str()) {
+                    return Err(Error::new(
+                        ErrorCode::InvalidArgument,
+                        format!("models: the name \"{name}\" is empty or names two models"),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -167,5 +211,29 @@ mod tests {
             assert_eq!(error.code(), ErrorCode::InvalidArgument);
             assert!(error.message().contains(field), "{error}");
         }
+    }
+
+    #[test]
+    fn a_model_name_may_name_one_model_only() {
+        let mut model = ServedModel::named("tiny");
+        model.aliases.push("org/tiny:q4.gguf".to_owned());
+        let mut config = HostConfig {
+            models: vec![model, ServedModel::named("other")],
+            ..HostConfig::default()
+        };
+        config.validate().unwrap();
+        config.models[1].aliases.push("tiny".to_owned());
+        let error = config.validate().unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidArgument);
+        assert!(error.message().contains("\"tiny\""), "{error}");
+        config.models[1].aliases.clear();
+        config.models[1].max_tokens = Some(0);
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .message()
+                .contains("max_tokens 0")
+        );
     }
 }

@@ -124,20 +124,19 @@ impl Endpoint {
         total.saturating_sub(self.encrypted_sessions())
     }
 
-    /// The served model a prompt names (`None`: the default), as its id. With no models
-    /// configured, the name passes through unchecked. Unknown names are `MODEL_NOT_FOUND`.
-    pub fn resolve_model(&self, requested: Option<&str>) -> Result<Option<String>> {
+    /// The served model a prompt's `model` names (by id or alias; `None`: the default one). With
+    /// no models configured there is nothing to check: `Ok(None)`. Unknown names are
+    /// `MODEL_NOT_FOUND`, listing the served ids.
+    pub fn served_model(&self, requested: Option<&str>) -> Result<Option<&ServedModel>> {
         let models = &self.config.models;
         if models.is_empty() {
-            return Ok(requested.map(str::to_owned));
+            return Ok(None);
         }
         let found = match requested {
             None => models.first(),
-            Some(name) => models
-                .iter()
-                .find(|m| m.id == name || m.aliases.iter().any(|alias| alias == name)),
+            Some(name) => models.iter().find(|m| m.is_named(name)),
         };
-        found.map(|m| Some(m.id.clone())).ok_or_else(|| {
+        found.map(Some).ok_or_else(|| {
             let served: Vec<&str> = models.iter().map(|m: &ServedModel| m.id.as_str()).collect();
             Error::new(
                 ErrorCode::ModelNotFound,

@@ -29,6 +29,10 @@ pub(crate) struct ActiveGeneration {
     pub model: Option<String>,
     /// SHA-256 over the whole response, for the receipt.
     pub hasher: ResponseHasher,
+    /// The serving model's context window, for `stream_end.usage`.
+    pub context_window: Option<u64>,
+    /// Whether the request's `max_tokens` was lowered to the model's cap.
+    pub max_tokens_capped: bool,
     next_index: u64,
     held: Option<(String, u64)>,
 }
@@ -47,6 +51,8 @@ impl ActiveGeneration {
             encrypted,
             model,
             hasher: ResponseHasher::default(),
+            context_window: None,
+            max_tokens_capped: false,
             next_index: 0,
             held: None,
         }

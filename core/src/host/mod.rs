@@ -81,22 +81,28 @@
 //! # Ok::<(), confide_core::Error>(())
 //! ```
 
+mod admission;
+mod challenge;
 mod config;
 mod connection;
 mod endpoint;
 mod generation;
 mod init;
+mod one_shot;
 mod output;
 mod rate;
 mod receipt;
 mod replay_memory;
 mod signed_request;
 
+pub use challenge::{CHALLENGE_LEN, answer_auth_challenge};
 pub use config::{HostConfig, HostLimits, HostPolicy, ServedModel};
 pub use connection::Connection;
 pub use endpoint::{Authorizer, Endpoint};
 pub use init::{InitJob, InitOutcome};
+pub use one_shot::OneShotInference;
 pub use output::{
     FinishReason, GenerationEvent, GenerationId, GenerationStart, Observation, Output,
 };
+pub use rate::TokenBucket;
 pub use replay_memory::{BoundedReplayMemory, InitFingerprint, REPLAY_ENTRY_BYTES, ReplayMemory};

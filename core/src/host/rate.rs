@@ -3,7 +3,7 @@
 /// An event budget that refills continuously. Time is the caller's `now_ms` (milliseconds on any
 /// monotonic or wall clock); a clock that steps back refills nothing.
 #[derive(Clone, Debug)]
-pub(crate) struct TokenBucket {
+pub struct TokenBucket {
     per_ms: f64,
     burst: f64,
     tokens: f64,

@@ -380,6 +380,7 @@ pub fn stream_end(id: &str, usage: Option<Usage>, receipt: Option<String>) -> St
         finish_reason: Some("stop".into()),
         tokens_used: usage.map_or(0, |u| u.completion_tokens),
         usage,
+        max_tokens_capped: false,
         receipt: receipt.map(|json| RawValue::from_string(json).unwrap()),
     })
     .to_json()

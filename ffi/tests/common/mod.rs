@@ -281,6 +281,7 @@ pub fn stream_end(
         finish_reason: Some("stop".into()),
         tokens_used: usage.completion_tokens,
         usage: Some(usage),
+        max_tokens_capped: false,
         receipt: receipt.map(|json| RawValue::from_string(json).unwrap()),
     })
     .to_json()

@@ -134,6 +134,12 @@ impl LlamaEngine {
         self.info.clone()
     }
 
+    /// The most tokens one request may generate.
+    #[must_use]
+    pub fn max_tokens(&self) -> u32 {
+        self.max_tokens
+    }
+
     /// How many slots are busy and how many requests wait for one.
     #[must_use]
     pub fn slot_stats(&self) -> SlotStats {

@@ -4,7 +4,7 @@
 
 use confide_core::e2ee::PromptRequest;
 use confide_core::host::{self, GenerationId};
-use confide_core::{Error, ErrorCode};
+use confide_core::{Error, ErrorCode, ErrorDetail};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -41,10 +41,21 @@ pub fn generation_request(prompt: &PromptRequest) -> GenerationRequest {
     }
 }
 
-/// The protocol error for an engine failure (no prompt text is ever in these messages).
+/// The protocol error for an engine failure (no prompt text is ever in these messages); a prompt
+/// too long for the context carries both counts, which the error frame reports.
 pub fn protocol_error(error: &EngineError) -> Error {
-    let code = match error {
-        EngineError::TokenLimitExceeded { .. } => ErrorCode::TokenLimitExceeded,
+    let code = match *error {
+        EngineError::TokenLimitExceeded {
+            prompt_tokens,
+            context,
+        } => {
+            return Error::new(ErrorCode::TokenLimitExceeded, error.to_string()).with_detail(
+                ErrorDetail::TokenLimit {
+                    prompt_tokens: u64::from(prompt_tokens),
+                    context_window_size: u64::from(context),
+                },
+            );
+        }
         EngineError::EmptyPrompt | EngineError::ChatTemplate(_) => ErrorCode::InvalidMessage,
         EngineError::Config(_) | EngineError::ModelLoad(_) | EngineError::Inference(_) => {
             ErrorCode::InferenceFailed
@@ -110,6 +121,13 @@ mod tests {
         let error = protocol_error(&limit);
         assert_eq!(error.code(), ErrorCode::TokenLimitExceeded);
         assert!(error.message().contains("900") && error.message().contains("512"));
+        assert_eq!(
+            error.detail(),
+            Some(&ErrorDetail::TokenLimit {
+                prompt_tokens: 900,
+                context_window_size: 512
+            })
+        );
         assert_eq!(
             protocol_error(&EngineError::Inference("x".into())).code(),
             ErrorCode::InferenceFailed

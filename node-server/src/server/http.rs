@@ -1,4 +1,5 @@
-//! The one HTTP port: `GET /v1/ws` (WebSocket upgrade), `/v1/info`, `/health`, `/metrics`.
+//! The one HTTP port: `GET /v1/ws` (WebSocket upgrade), `/v1/info`, `/health` and `/v1/health`,
+//! `/metrics`, `POST /v1/auth/challenge` and `POST /v1/inference`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_util::task::TaskTracker;
 use tracing::debug;
 
-use super::socket;
 use super::state::{AppState, ConnectionSlot};
+use super::{health, http_post, socket};
 
 /// Initial WebSocket read buffer per connection (tungstenite's default is 128 KiB).
 const READ_BUFFER_BYTES: usize = 4096;
@@ -33,39 +34,35 @@ pub async fn route(
     state: Arc<AppState>,
     tracker: TaskTracker,
 ) -> Result<HttpResponse, Infallible> {
-    let path = request.uri().path();
-    let response = match (request.method(), path) {
+    let path = request.uri().path().to_owned();
+    let json = |(status, body): (StatusCode, String)| respond(status, "application/json", body);
+    let response = match (request.method(), path.as_str()) {
         (&Method::GET, "/v1/ws") => upgrade(request, state, &tracker),
         (&Method::GET, "/v1/info") => {
             respond(StatusCode::OK, "application/json", state.info_json())
         }
-        (&Method::GET, "/health") => health(&state),
+        (&Method::GET, "/health" | "/v1/health") => json(health::check(&state).await),
         (&Method::GET, "/metrics") => respond(
             StatusCode::OK,
             "text/plain; version=0.0.4",
             state.metrics_text(),
         ),
-        (_, "/v1/ws" | "/v1/info" | "/health" | "/metrics") => {
+        (&Method::POST, "/v1/auth/challenge") => {
+            json(http_post::auth_challenge(&state, request.into_body()).await)
+        }
+        (&Method::POST, "/v1/inference") => {
+            json(http_post::inference(&state, request.into_body()).await)
+        }
+        (_, "/v1/ws" | "/v1/info" | "/health" | "/v1/health" | "/metrics") => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is supported here")
         }
+        (_, "/v1/auth/challenge" | "/v1/inference") => json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only POST is supported here",
+        ),
         _ => json_error(StatusCode::NOT_FOUND, "no such endpoint"),
     };
     Ok(response)
-}
-
-fn health(state: &AppState) -> HttpResponse {
-    if state.draining.is_cancelled() {
-        return respond(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "application/json",
-            r#"{"status":"draining","reasons":["shutting down"]}"#.to_owned(),
-        );
-    }
-    respond(
-        StatusCode::OK,
-        "application/json",
-        r#"{"status":"healthy"}"#.to_owned(),
-    )
 }
 
 /// Answers a WebSocket handshake (RFC 6455 §4.2) and hands the upgraded stream to the protocol loop.

@@ -52,7 +52,10 @@ impl InitPool {
 /// one idle thread waits on the channel and the others on the lock.
 fn run_jobs(queue: &Mutex<Receiver<Task>>) {
     loop {
-        let next = queue.lock().expect("no thread panics while holding the queue").recv();
+        let next = queue
+            .lock()
+            .expect("no thread panics while holding the queue")
+            .recv();
         let Ok((job, outcome)) = next else {
             return;
         };
@@ -68,9 +71,7 @@ fn lower_priority(nice: i32) {
         return;
     }
     #[cfg(target_os = "linux")]
-    if let Err(error) =
-        rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice)
-    {
+    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice) {
         tracing::warn!(%error, nice, "could not lower the init threads' priority");
     }
 }

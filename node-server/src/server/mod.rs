@@ -3,7 +3,9 @@
 //! 1001).
 
 mod generation;
+mod health;
 mod http;
+mod http_post;
 mod init_pool;
 mod socket;
 mod state;

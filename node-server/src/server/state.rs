@@ -1,11 +1,11 @@
 //! What every connection shares: configuration, the host engine's endpoint, models, metrics, the
 //! init worker pool and shutdown signals.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use confide_core::crypto::SecretKey;
-use confide_core::host::Endpoint;
+use confide_core::host::{Endpoint, TokenBucket};
 use confide_core::{Error, ErrorCode};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +21,8 @@ use crate::metrics::Metrics;
 pub struct ServedModel {
     /// Id and context length, as `/v1/info` lists them.
     pub info: ModelInfo,
+    /// Other names clients may use for it (`--model-alias`).
+    pub aliases: Vec<String>,
     /// What generates its text.
     pub backend: Backend,
 }
@@ -31,7 +33,25 @@ impl ServedModel {
     pub fn new(backend: Backend) -> Self {
         Self {
             info: backend.model_info(),
+            aliases: Vec::new(),
             backend,
+        }
+    }
+
+    /// The same model served under the id `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: String) -> Self {
+        self.info.id = id;
+        self
+    }
+
+    /// What the host engine knows of it: names, context window and the backend's token cap.
+    fn engine_entry(&self) -> confide_core::host::ServedModel {
+        confide_core::host::ServedModel {
+            id: self.info.id.clone(),
+            aliases: self.aliases.clone(),
+            context_window: Some(u64::from(self.info.context_length)),
+            max_tokens: Some(self.backend.max_tokens()),
         }
     }
 }
@@ -49,6 +69,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Runs session-init cryptography off the async runtime.
     pub init_pool: InitPool,
+    /// Host-wide budget of `POST` requests (challenges, one-shot inference).
+    pub http_budget: Mutex<TokenBucket>,
     /// Open (or opening) WebSocket connections.
     connections: AtomicUsize,
     /// Cancelled when shutdown starts: connections stop taking new work and drain.
@@ -65,12 +87,17 @@ impl AppState {
         host_key: Option<SecretKey>,
         models: Vec<ServedModel>,
     ) -> Result<Self, Error> {
-        let model_ids: Vec<String> = models.iter().map(|m| m.info.id.clone()).collect();
-        let endpoint = Endpoint::new(host_key, config.host_config(&model_ids), unix_now_ms())?;
+        let entries = models.iter().map(ServedModel::engine_entry).collect();
+        let endpoint = Endpoint::new(host_key, config.host_config(entries), unix_now_ms())?;
         let init_pool = InitPool::new(config.limits.init_workers, config.limits.init_nice)
             .map_err(|_| Error::new(ErrorCode::Internal, "could not start the init threads"))?;
         Ok(Self {
             init_pool,
+            http_budget: Mutex::new(TokenBucket::new(
+                config.limits.http_requests_per_second,
+                config.limits.http_requests_per_second.saturating_mul(2),
+                unix_now_ms(),
+            )),
             config,
             endpoint: Arc::new(endpoint),
             models,
@@ -95,7 +122,7 @@ impl AppState {
         let models: Vec<_> = self
             .models
             .iter()
-            .map(|m| json!({"id": m.info.id, "context_length": m.info.context_length}))
+            .map(|m| json!({"id": m.info.id, "aliases": m.aliases, "context_length": m.info.context_length}))
             .collect();
         let key = self.endpoint.host_key();
         json!({

@@ -101,6 +101,18 @@ impl OpenAiUpstream {
         })
     }
 
+    /// Whether a TCP connection to the upstream opens within `timeout` (the health check).
+    pub async fn is_reachable(&self, timeout: Duration) -> bool {
+        let connect = tokio::net::TcpStream::connect(&self.address);
+        matches!(tokio::time::timeout(timeout, connect).await, Ok(Ok(_)))
+    }
+
+    /// The most tokens one request may generate.
+    #[must_use]
+    pub fn max_tokens(&self) -> u32 {
+        self.max_tokens
+    }
+
     /// The model's name and context length, as configured.
     #[must_use]
     pub fn model_info(&self) -> ModelInfo {

@@ -108,11 +108,21 @@ impl TestServer {
 
     /// `GET path` → (status, body).
     pub async fn get(&self, path: &str) -> (u16, String) {
+        self.http("GET", path, "").await
+    }
+
+    /// `POST path` with a JSON `body` → (status, body).
+    pub async fn post(&self, path: &str, body: &str) -> (u16, String) {
+        self.http("POST", path, body).await
+    }
+
+    async fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut response = String::new();

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::VerifiedReceipt;
 use crate::crypto::Address;
-use crate::e2ee::wire::{Usage, WireId};
+use crate::e2ee::wire::{ErrorFrame, Usage, WireId};
 
 /// Something the host sent, decrypted and checked. `Debug` never shows decrypted text: chunks and
 /// the finish reason appear as their lengths.
@@ -60,6 +60,8 @@ pub enum ClientEvent {
         /// `None`: the host sent none (the deployed Fabstir host never does), so no signature
         /// vouches for the text and the token counts: the answer is **unverified**.
         receipt: Option<VerifiedReceipt>,
+        /// The host lowered the request's `max_tokens` to its cap.
+        max_tokens_capped: bool,
     },
     /// An error the host reported.
     Error {
@@ -69,7 +71,19 @@ pub enum ClientEvent {
         message: String,
         /// Request id, when the error concerns one.
         id: Option<WireId>,
+        /// `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+        token_limit: Option<TokenLimit>,
     },
+}
+
+/// The counts a `TOKEN_LIMIT_EXCEEDED` error reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLimit {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// The model's context window.
+    pub context_window_size: u64,
 }
 
 impl ClientEvent {
@@ -95,10 +109,12 @@ impl ClientEvent {
     ///   `{"type":"ack","clientAddress"}` (EIP-55),
     /// - `{"type":"chunk","id"?,"index","text","final"}`, `{"type":"final","id"?,"finishReason"}`,
     /// - `{"type":"end","id"?,"finishReason"?,"usage"?:{"promptTokens","completionTokens",
-    ///   "totalTokens"},"receipt"?,"verified"}`: `receipt` is the envelope's JSON text (a string,
-    ///   byte-exact: parsing it in JavaScript would round its u64 nonce); `verified` is true when
-    ///   the receipt was checked, false when the host sent none,
-    /// - `{"type":"error","id"?,"code","message"}`.
+    ///   "totalTokens","contextWindowSize"?},"receipt"?,"verified","maxTokensCapped"}`: `receipt`
+    ///   is the envelope's JSON text (a string, byte-exact: parsing it in JavaScript would round
+    ///   its u64 nonce); `verified` is true when the receipt was checked, false when the host sent
+    ///   none; `maxTokensCapped` is true when the host lowered `max_tokens` to its cap,
+    /// - `{"type":"error","id"?,"code","message","tokenLimit"?:{"promptTokens",
+    ///   "contextWindowSize"}}` (`tokenLimit` on `TOKEN_LIMIT_EXCEEDED`).
     ///
     /// The text is held in memory that is zeroized on drop, sized up front so that serializing
     /// leaves no stray copy of decrypted text behind.
@@ -132,7 +148,9 @@ impl ClientEvent {
                     + finish_reason.as_ref().map_or(0, String::len)
                     + receipt.as_ref().map_or(0, |r| r.json.len())
             }
-            Self::Error { code, message, id } => id_len(id) + code.len() + message.len(),
+            Self::Error {
+                code, message, id, ..
+            } => id_len(id) + code.len() + message.len(),
         };
         strings.saturating_mul(6).saturating_add(256)
     }
@@ -176,19 +194,45 @@ impl fmt::Debug for ClientEvent {
                 finish_reason,
                 usage,
                 receipt,
+                max_tokens_capped,
             } => f
                 .debug_struct("End")
                 .field("id", id)
                 .field("finish_reason", finish_reason)
                 .field("usage", usage)
                 .field("receipt", &receipt.as_ref().map(|r| &r.record))
+                .field("max_tokens_capped", max_tokens_capped)
                 .finish(),
-            Self::Error { code, message, id } => f
+            Self::Error {
+                code,
+                message,
+                id,
+                token_limit,
+            } => f
                 .debug_struct("Error")
                 .field("code", code)
                 .field("message", message)
                 .field("id", id)
+                .field("token_limit", token_limit)
                 .finish(),
+        }
+    }
+}
+
+impl From<ErrorFrame> for ClientEvent {
+    /// The event of a host's `error` frame (token counts kept for `TOKEN_LIMIT_EXCEEDED`).
+    fn from(error: ErrorFrame) -> Self {
+        let token_limit = error.prompt_tokens.zip(error.context_window_size).map(
+            |(prompt_tokens, context_window_size)| TokenLimit {
+                prompt_tokens,
+                context_window_size,
+            },
+        );
+        Self::Error {
+            code: error.code,
+            message: error.message,
+            id: error.id,
+            token_limit,
         }
     }
 }
@@ -237,12 +281,15 @@ enum Fields<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         receipt: Option<&'a str>,
         verified: bool,
+        max_tokens_capped: bool,
     },
     Error {
         #[serde(skip_serializing_if = "Option::is_none", serialize_with = "id_text")]
         id: Option<&'a WireId>,
         code: &'a str,
         message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token_limit: Option<TokenLimit>,
     },
 }
 
@@ -253,6 +300,8 @@ struct UsageFields {
     prompt_tokens: u64,
     completion_tokens: u64,
     total_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context_window_size: Option<u64>,
 }
 
 impl<'a> From<&'a ClientEvent> for Fields<'a> {
@@ -289,6 +338,7 @@ impl<'a> From<&'a ClientEvent> for Fields<'a> {
                 finish_reason,
                 usage,
                 receipt,
+                max_tokens_capped,
             } => Self::End {
                 id: id.as_ref(),
                 finish_reason: finish_reason.as_deref(),
@@ -296,14 +346,22 @@ impl<'a> From<&'a ClientEvent> for Fields<'a> {
                     prompt_tokens: u.prompt_tokens,
                     completion_tokens: u.completion_tokens,
                     total_tokens: u.total_tokens,
+                    context_window_size: u.context_window_size,
                 }),
                 receipt: receipt.as_ref().map(|r| r.json.as_str()),
                 verified: receipt.is_some(),
+                max_tokens_capped: *max_tokens_capped,
             },
-            ClientEvent::Error { code, message, id } => Self::Error {
+            ClientEvent::Error {
+                code,
+                message,
+                id,
+                token_limit,
+            } => Self::Error {
                 id: id.as_ref(),
                 code,
                 message,
+                token_limit: *token_limit,
             },
         }
     }
@@ -387,12 +445,17 @@ mod tests {
                 ClientEvent::End {
                     id: Some(WireId::from("m1")),
                     finish_reason: Some("length".into()),
-                    usage: Some(Usage::new(2, 3)),
+                    usage: Some(Usage {
+                        context_window_size: Some(2048),
+                        ..Usage::new(2, 3)
+                    }),
                     receipt: Some(receipt()),
+                    max_tokens_capped: true,
                 },
                 json!({"type": "end", "id": "m1", "finishReason": "length",
-                    "usage": {"promptTokens": 2, "completionTokens": 3, "totalTokens": 5},
-                    "receipt": receipt().json, "verified": true}),
+                    "usage": {"promptTokens": 2, "completionTokens": 3, "totalTokens": 5,
+                        "contextWindowSize": 2048},
+                    "receipt": receipt().json, "verified": true, "maxTokensCapped": true}),
             ),
             (
                 ClientEvent::End {
@@ -400,16 +463,32 @@ mod tests {
                     finish_reason: None,
                     usage: None,
                     receipt: None,
+                    max_tokens_capped: false,
                 },
-                json!({"type": "end", "verified": false}),
+                json!({"type": "end", "verified": false, "maxTokensCapped": false}),
             ),
             (
                 ClientEvent::Error {
                     code: "RATE_LIMITED".into(),
                     message: "slow down".into(),
                     id: None,
+                    token_limit: None,
                 },
                 json!({"type": "error", "code": "RATE_LIMITED", "message": "slow down"}),
+            ),
+            (
+                ClientEvent::Error {
+                    code: "TOKEN_LIMIT_EXCEEDED".into(),
+                    message: "prompt too long".into(),
+                    id: Some(WireId::from("m2")),
+                    token_limit: Some(TokenLimit {
+                        prompt_tokens: 900,
+                        context_window_size: 512,
+                    }),
+                },
+                json!({"type": "error", "id": "m2", "code": "TOKEN_LIMIT_EXCEEDED",
+                    "message": "prompt too long",
+                    "tokenLimit": {"promptTokens": 900, "contextWindowSize": 512}}),
             ),
         ];
         for (event, expected) in cases {
@@ -426,6 +505,7 @@ mod tests {
             finish_reason: None,
             usage: None,
             receipt: Some(receipt()),
+            max_tokens_capped: false,
         };
         // A string, not an object: its u64 nonce must survive a JavaScript JSON.parse.
         assert_eq!(
@@ -462,6 +542,7 @@ mod tests {
             finish_reason: Some("stop".into()),
             usage: Some(Usage::new(2, 3)),
             receipt: Some(receipt()),
+            max_tokens_capped: false,
         };
         let debug = format!("{end:?}");
         assert!(debug.contains("completion_tokens: 3") && debug.contains("\"m1\""));

@@ -59,12 +59,16 @@ pub struct PlainSessionInitFrame {
     pub id: Option<WireId>,
 }
 
-/// Plaintext `prompt` (deprecated): request fields at top level or under `"request"`.
+/// Plaintext `prompt` (deprecated): request fields at top level or under `"request"`. The deployed
+/// SDK sends no `session_id`, only `jobId`: the host routes it to the connection's plaintext session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlainPromptFrame {
     /// Session id.
-    #[serde(alias = "sessionId")]
-    pub session_id: WireId,
+    #[serde(alias = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<WireId>,
+    /// Job id, which picks the session when `session_id` is absent.
+    #[serde(alias = "jobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<WireId>,
     /// Request id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<WireId>,
@@ -143,7 +147,7 @@ impl ClientFrame {
             Self::EncryptedSessionInit(f) => Some(&f.session_id),
             Self::EncryptedMessage(f) => Some(&f.session_id),
             Self::SessionInit(f) => Some(&f.session_id),
-            Self::Prompt(f) => Some(&f.session_id),
+            Self::Prompt(f) => f.session_id.as_ref(),
             Self::StreamCancel(f) => Some(&f.session_id),
             Self::Ping(_) => None,
         }

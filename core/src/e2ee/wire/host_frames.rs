@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use super::id::WireId;
 use super::parse::{body, frame_type, unknown_type};
 use super::payload::EncryptedPayload;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorDetail, Result};
 
 /// Token counts of one response.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,10 @@ pub struct Usage {
     pub completion_tokens: u64,
     /// Sum of both.
     pub total_tokens: u64,
+    /// The model's context window in tokens, when the host knows it (the deployed SDK's context
+    /// warnings read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window_size: Option<u64>,
 }
 
 impl Usage {
@@ -26,6 +30,7 @@ impl Usage {
             prompt_tokens,
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
+            context_window_size: None,
         }
     }
 }
@@ -133,6 +138,9 @@ pub struct StreamEndFrame {
     /// Token counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Set when the request's `max_tokens` was above the host's cap and was lowered to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub max_tokens_capped: bool,
     /// `SignedMessage<UsageRecord>` signed by the host key, kept as raw JSON so the signed payload
     /// bytes reach the client exactly as the host signed them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +160,9 @@ pub struct PongFrame {
 pub struct ErrorFrame {
     /// Stable code (E2EE.md §6).
     pub code: String,
+    /// The same code again: the deployed SDK's WebSocket client reads this field.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub error_code: String,
     /// Human-readable message, no secrets.
     pub message: String,
     /// Session id, when known.
@@ -160,6 +171,12 @@ pub struct ErrorFrame {
     /// Request id, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<WireId>,
+    /// `TOKEN_LIMIT_EXCEEDED`: tokens in the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<u64>,
+    /// `TOKEN_LIMIT_EXCEEDED`: the model's context window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window_size: Option<u64>,
 }
 
 impl SessionInitAckFrame {
@@ -185,13 +202,24 @@ impl SessionInitAckFrame {
 }
 
 impl ErrorFrame {
-    /// An error frame for `error`, echoing the ids.
+    /// An error frame for `error`, echoing the ids; a token-limit error carries its counts.
     pub fn new(error: &Error, session_id: Option<WireId>, id: Option<WireId>) -> Self {
+        let code = error.code().as_str();
+        let (prompt_tokens, context_window_size) = match error.detail() {
+            Some(&ErrorDetail::TokenLimit {
+                prompt_tokens,
+                context_window_size,
+            }) => (Some(prompt_tokens), Some(context_window_size)),
+            _ => (None, None),
+        };
         Self {
-            code: error.code().as_str().to_owned(),
+            code: code.to_owned(),
+            error_code: code.to_owned(),
             message: error.message().to_owned(),
             session_id,
             id,
+            prompt_tokens,
+            context_window_size,
         }
     }
 }

@@ -164,7 +164,7 @@ impl Connection {
         init: PlainSessionInitFrame,
         out: &mut Vec<Output>,
     ) -> Result<()> {
-        self.refuse_plaintext_when_required()?;
+        self.endpoint.refuse_plaintext_when_required()?;
         if self.sessions.encrypted.contains_key(&init.session_id) {
             return Err(session_id_in_use());
         }
@@ -179,16 +179,6 @@ impl Connection {
         let ack =
             SessionInitAckFrame::new(init.session_id, init.job_id, init.chain_id, init.id, None);
         out.push(Output::Frame(HostFrame::SessionInitAck(ack).to_json()));
-        Ok(())
-    }
-
-    pub(super) fn refuse_plaintext_when_required(&self) -> Result<()> {
-        if self.endpoint.config().policy.require_encryption {
-            return Err(Error::new(
-                ErrorCode::EncryptionRequired,
-                "this host requires encrypted sessions (encrypted_session_init)",
-            ));
-        }
         Ok(())
     }
 }

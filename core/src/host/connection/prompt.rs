@@ -53,22 +53,10 @@ impl Connection {
         now: u64,
         out: &mut Vec<Output>,
     ) -> Result<()> {
-        if self.sessions.encrypted.contains_key(&prompt.session_id) {
-            return Err(Error::new(
-                ErrorCode::EncryptionRequired,
-                "this session is encrypted; send encrypted_message",
-            ));
-        }
-        self.refuse_plaintext_when_required()?;
-        if !self.sessions.plaintext.contains_key(&prompt.session_id) {
-            return Err(Error::new(
-                ErrorCode::SessionKeyNotFound,
-                "no session with this id; send session_init first",
-            ));
-        }
+        let session_id = self.plaintext_session_of(&prompt)?;
         let request = PromptRequest::parse(text.as_bytes())?;
         let origin = PromptOrigin {
-            session_id: prompt.session_id,
+            session_id,
             request_id: prompt.id,
             client: None,
             session_model: None,
@@ -76,6 +64,29 @@ impl Connection {
         let start = self.admit(origin, request, false, now)?;
         out.push(Output::Start(start));
         Ok(())
+    }
+
+    /// The plaintext session a `prompt` is for: its `session_id`, or else the connection's one
+    /// plaintext session (the one with the prompt's `jobId` when there are several).
+    fn plaintext_session_of(&self, prompt: &PlainPromptFrame) -> Result<WireId> {
+        self.endpoint.refuse_plaintext_when_required()?;
+        let session_id = match &prompt.session_id {
+            Some(session_id) => session_id.clone(),
+            None => self.sessions.plaintext_by_job(prompt.job_id.as_ref())?,
+        };
+        if self.sessions.encrypted.contains_key(&session_id) {
+            return Err(Error::new(
+                ErrorCode::EncryptionRequired,
+                "this session is encrypted; send encrypted_message",
+            ));
+        }
+        if !self.sessions.plaintext.contains_key(&session_id) {
+            return Err(Error::new(
+                ErrorCode::SessionKeyNotFound,
+                "no session with this id; send session_init first",
+            ));
+        }
+        Ok(session_id)
     }
 
     /// `stream_cancel`: stops the generation answering `id`, or every generation of the session
@@ -126,31 +137,26 @@ impl Connection {
                 "too many requests running on this connection",
             ));
         }
-        let request = self.endpoint.signed_requests().authorize(
-            request,
-            origin.client,
-            self.endpoint.host_address(),
-            now,
-        )?;
-        let requested = request.model.clone().or(origin.session_model);
-        let model = self.endpoint.resolve_model(requested.as_deref())?;
+        let admitted =
+            self.endpoint
+                .admit_request(request, origin.client, origin.session_model, now)?;
+        let mut generation = ActiveGeneration::new(
+            origin.session_id.clone(),
+            origin.request_id.clone(),
+            encrypted,
+            admitted.model.clone(),
+        );
+        generation.context_window = admitted.context_window;
+        generation.max_tokens_capped = admitted.max_tokens_capped;
         let id = GenerationId(self.next_generation);
         self.next_generation += 1;
-        self.generations.insert(
-            id,
-            ActiveGeneration::new(
-                origin.session_id.clone(),
-                origin.request_id.clone(),
-                encrypted,
-                model.clone(),
-            ),
-        );
+        self.generations.insert(id, generation);
         Ok(GenerationStart {
             id,
             session_id: origin.session_id,
             request_id: origin.request_id,
-            model,
-            request,
+            model: admitted.model,
+            request: admitted.request,
             encrypted,
         })
     }

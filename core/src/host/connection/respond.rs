@@ -110,6 +110,10 @@ impl Connection {
             out.push(self.chunk_frame(id, chunk, true, now, rng)?);
         }
         let generation = self.generations.remove(&id).expect("checked by the caller");
+        let usage = Usage {
+            context_window_size: generation.context_window,
+            ..usage
+        };
         let (client_address, job_id, chain_id) = if generation.encrypted {
             let session = self.live_session(&generation.session_id, now)?;
             let sealed = session.session.seal_final(
@@ -161,6 +165,7 @@ impl Connection {
             finish_reason: Some(finish_reason.as_str().to_owned()),
             tokens_used: usage.completion_tokens,
             usage: Some(usage),
+            max_tokens_capped: generation.max_tokens_capped,
             receipt,
         };
         out.push(Output::Frame(HostFrame::StreamEnd(end).to_json()));

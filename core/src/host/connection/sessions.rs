@@ -88,6 +88,27 @@ impl Sessions {
         Ok(())
     }
 
+    /// The plaintext session of a prompt that names none: the only one on this connection, or the
+    /// only one whose job id is `job_id` (`"1919"` and `1919` are the same job). Anything else is
+    /// `INVALID_MESSAGE` naming the missing `session_id`.
+    pub fn plaintext_by_job(&self, job_id: Option<&WireId>) -> Result<WireId> {
+        let same_job = |session: &PlaintextSession| match (job_id, &session.job_id) {
+            (Some(wanted), Some(own)) => wanted.to_string() == own.to_string(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let mut candidates = self.plaintext.iter().filter(|(_, s)| same_job(s));
+        match (candidates.next(), candidates.next()) {
+            (Some((id, _)), None) => Ok(id.clone()),
+            (None, _) => Err(Error::invalid_message(
+                "missing field `session_id` (and no plaintext session of this job on this connection)",
+            )),
+            (Some(_), Some(_)) => Err(Error::invalid_message(
+                "missing field `session_id` (several plaintext sessions could be meant; send session_id or jobId)",
+            )),
+        }
+    }
+
     /// Drops encrypted sessions idle for the TTL at `now` (keys zeroized) unless `busy` says they
     /// are in use.
     pub fn expire(&mut self, now: u64, busy: impl Fn(&WireId) -> bool) {
