@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -104,3 +105,11 @@ def test_a_session_opened_with_another_host_key_cannot_talk_to_this_host(server)
     # The host cannot decrypt an init made for another key: it says so in an error frame.
     assert isinstance(reply, confide.ClientEvent.ERROR) and reply.code == "DECRYPTION_FAILED"
     raises_code("INVALID_MESSAGE", client.open, json.dumps({"type": "session_init_ack"}))
+
+
+def test_the_example_client_streams_an_answer(server):
+    example = Path(__file__).resolve().parents[1] / "examples" / "client.py"
+    run = subprocess.run([sys.executable, str(example), f"ws://{server}", "Hello"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() and "[receipt ✓]" in run.stderr
