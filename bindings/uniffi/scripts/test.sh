@@ -33,15 +33,12 @@ python3 -m venv --help >/dev/null
 
 echo "== generated bindings are fresh (builds confide-uniffi and uniffi-bindgen, release)"
 bash "$crate/scripts/check-generated.sh"
-library="$CARGO_TARGET_DIR/release/libconfide_uniffi.so"
 echo "== cargo build --release -p confide-node-server (for the live test)"
 cargo build --release --locked -p confide-node-server
 export CONFIDE_NODE="$CARGO_TARGET_DIR/release/confide-node"
 
 echo "== Python: wheel, fresh venv, install, import"
-version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n 1)"
-wheel="$(python3 "$crate/python/build_wheel.py" --library "$library" \
-  --generated "$crate/generated/python" --version "$version" --out-dir "$work/dist")"
+wheel="$(bash "$crate/scripts/wheel.sh" "$work/dist")"
 python3 -m venv "$work/venv"
 py="$work/venv/bin/python"
 "$py" -m pip install -q "$wheel" "${PYTHON_TEST_DEPS[@]}"
@@ -77,7 +74,7 @@ out = pathlib.Path(sys.argv[2]); out.mkdir()
     "id": "m0", "payload": v["message_0"]["payload"]}))
 PY
 set +e
-java -Djna.library.path="$(dirname "$library")" -cp "$classes:$classpath:$kotlin_home/lib/kotlin-stdlib.jar" \
+java -Djna.library.path="$CARGO_TARGET_DIR/release" -cp "$classes:$classpath:$kotlin_home/lib/kotlin-stdlib.jar" \
   ConfideTestKt "$work/vectors" | tee "$work/kotlin.log"
 kotlin_status=${PIPESTATUS[0]}
 set -e

@@ -5,7 +5,7 @@ use std::fmt;
 
 use confide_core::ErrorCode;
 
-/// A failed call. Swift: `ConfideError.failure(code:reason:)`; Kotlin:
+/// A failed call. Swift: `ConfideError.Failure(code:reason:)`; Kotlin:
 /// `ConfideException.Failure` (`.code`, `.reason`); Python: `ConfideError.Failure` (`.code`,
 /// `.reason`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]

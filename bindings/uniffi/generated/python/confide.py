@@ -2666,7 +2666,7 @@ class _UniffiFfiConverterTypeClientEvent(_UniffiConverterRustBuffer):
 # namespace.
 class ConfideError(Exception):
     """
-    A failed call. Swift: `ConfideError.failure(code:reason:)`; Kotlin:
+    A failed call. Swift: `ConfideError.Failure(code:reason:)`; Kotlin:
     `ConfideException.Failure` (`.code`, `.reason`); Python: `ConfideError.Failure` (`.code`,
     `.reason`).
 """
@@ -2676,7 +2676,7 @@ _UniffiTempConfideError = ConfideError
 
 class ConfideError:  # type: ignore
     """
-    A failed call. Swift: `ConfideError.failure(code:reason:)`; Kotlin:
+    A failed call. Swift: `ConfideError.Failure(code:reason:)`; Kotlin:
     `ConfideException.Failure` (`.code`, `.reason`); Python: `ConfideError.Failure` (`.code`,
     `.reason`).
 """

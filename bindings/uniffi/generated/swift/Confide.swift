@@ -3167,7 +3167,7 @@ public func FfiConverterTypeClientEvent_lower(_ value: ClientEvent) -> RustBuffe
 
 
 /**
- * A failed call. Swift: `ConfideError.failure(code:reason:)`; Kotlin:
+ * A failed call. Swift: `ConfideError.Failure(code:reason:)`; Kotlin:
  * `ConfideException.Failure` (`.code`, `.reason`); Python: `ConfideError.Failure` (`.code`,
  * `.reason`).
  */

@@ -5122,7 +5122,7 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
 
 
 /**
- * A failed call. Swift: `ConfideError.failure(code:reason:)`; Kotlin:
+ * A failed call. Swift: `ConfideError.Failure(code:reason:)`; Kotlin:
  * `ConfideException.Failure` (`.code`, `.reason`); Python: `ConfideError.Failure` (`.code`,
  * `.reason`).
  */
