@@ -101,3 +101,46 @@ where
     }
     Done(slot).await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use std::thread::{self, Thread};
+
+    use super::*;
+
+    /// Wakes the test's thread.
+    struct Unpark(Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// Polls `future` on this thread until it is ready, parking in between.
+    fn block_on<T>(future: impl Future<Output = T>) -> T {
+        let waker = Waker::from(Arc::new(Unpark(thread::current())));
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(value) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return value;
+            }
+            thread::park();
+        }
+    }
+
+    #[test]
+    fn the_result_comes_from_another_thread_and_a_panic_is_internal() {
+        let caller = thread::current().id();
+        let worker = block_on(run(|| Ok(thread::current().id()))).unwrap();
+        assert_ne!(worker, caller);
+        let panicked = block_on(run::<(), _>(|| panic!("bug"))).unwrap_err();
+        assert_eq!(panicked.code(), "INTERNAL");
+        let failed = block_on(run::<(), _>(|| {
+            Err(crate::error::invalid_argument("x", "y"))
+        }));
+        assert_eq!(failed.unwrap_err().code(), "INVALID_ARGUMENT");
+    }
+}
