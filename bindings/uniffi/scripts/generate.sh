@@ -7,7 +7,7 @@ set -euo pipefail
 crate="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$crate/generated}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confide/target}"
-cargo build --release --locked -p confide-uniffi -p confide-uniffi-bindgen >&2
+(cd "$crate" && cargo build --release --locked -p confide-uniffi -p confide-uniffi-bindgen) >&2
 library="$CARGO_TARGET_DIR/release/libconfide_uniffi.so"
 rm -rf "$out"
 for language in swift kotlin python; do

@@ -14,6 +14,7 @@ set -euo pipefail
 crate="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$crate/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confide/target}"
+cd "$repo"
 cache="$HOME/.cache/confide"
 export PIP_CACHE_DIR="$cache/pip"
 KOTLIN_VERSION=2.4.20
