@@ -2,11 +2,11 @@
 
 mod support;
 
-use confide_core::Result;
-use confide_core::crypto::{PublicKey, RecoverableSignature, Signer, sha256};
+use confide_core::crypto::{Address, PublicKey, RecoverableSignature, Signer, sha256};
 use confide_core::e2ee::{ClientEvent, ClientSession, SignatureScheme, WireId};
 use confide_core::hex;
 use confide_core::signed::{RawSignedMessage, VerifyPolicy};
+use confide_core::{ErrorCode, ErrorDetail, Result};
 use support::{
     Host, NOW, Pair, host_key, init_frame, params, rng, session_data, signed_init, wallet_key,
 };
@@ -141,6 +141,39 @@ fn external_signer_without_public_key_works_for_both_schemes() {
                 client_address: wallet_key().address()
             }
         );
+    }
+}
+
+/// A wallet that reports an address but signs with another key.
+struct WrongAddressWallet;
+
+impl Signer for WrongAddressWallet {
+    fn sign_prehash(&self, digest: &[u8; 32]) -> Result<RecoverableSignature> {
+        wallet_key().sign_prehash(digest)
+    }
+
+    fn address(&self) -> Option<Address> {
+        Some(host_key().address())
+    }
+}
+
+#[test]
+fn external_signer_whose_signature_is_not_by_its_address_is_invalid_signer() {
+    for scheme in [SignatureScheme::Eip191, SignatureScheme::SdkTranscript] {
+        let mut client = ClientSession::new(*host_key().public_key(), scheme);
+        let error = client
+            .init_message(&WrongAddressWallet, &mut rng(), &params("w"))
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidSigner, "{scheme:?}");
+        assert_eq!(
+            error.detail(),
+            Some(&ErrorDetail::InvalidSigner {
+                expected: host_key().address(),
+                recovered: wallet_key().address(),
+            })
+        );
+        // Nothing was established: the session still has no address.
+        assert_eq!(client.client_address(), None);
     }
 }
 

@@ -25,7 +25,7 @@ use super::wire::{
 use crate::crypto::{
     Address, Nonce, PublicKey, SecretKey, Signer, SymmetricKey, derive_session_key, random_nonce,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, ErrorDetail, Result};
 use crate::hex;
 
 pub use event::{ClientEvent, TokenLimit};
@@ -481,14 +481,29 @@ impl ClientSession {
 }
 
 /// The signer's public key: known up front, or recovered from its signature over `digest`.
+/// The key that signed the init: the one the signer reports (a local key), else the one its
+/// signature recovers to, which must have the address the signer reports, if it reports one (a
+/// wallet that knows only its address): `INVALID_SIGNER` when another key signed.
 fn signer_key(
     signer: &dyn Signer,
     signature: &crate::crypto::RecoverableSignature,
     digest: &[u8; 32],
 ) -> Result<PublicKey> {
-    match signer.public_key() {
-        Some(key) => Ok(key),
-        None => signature.recover(digest),
+    if let Some(key) = signer.public_key() {
+        return Ok(key);
+    }
+    let key = signature.recover(digest)?;
+    let recovered = key.address();
+    match signer.address() {
+        Some(expected) if expected != recovered => Err(Error::new(
+            ErrorCode::InvalidSigner,
+            format!("the init is signed by {recovered}, but the signer reports {expected}"),
+        )
+        .with_detail(ErrorDetail::InvalidSigner {
+            expected,
+            recovered,
+        })),
+        _ => Ok(key),
     }
 }
 
