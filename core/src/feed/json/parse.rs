@@ -171,10 +171,16 @@ impl Parser<'_> {
             let run_start = self.pos;
             let run_len = self.bytes()[run_start..]
                 .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .position(|&b| STRING_STOP[usize::from(b)])
                 .ok_or_else(|| error(self.text.len(), "unterminated string"))?;
             self.pos += run_len;
-            out.push_str(&self.text[run_start..self.pos]);
+            let run = &self.text[run_start..self.pos];
+            if out.is_empty() && self.bytes()[self.pos] == b'"' {
+                // No escape: one allocation of the exact size.
+                self.pos += 1;
+                return Ok(run.to_owned());
+            }
+            out.push_str(run);
             match self.bytes()[self.pos] {
                 b'"' => {
                     self.pos += 1;
@@ -305,6 +311,17 @@ impl Parser<'_> {
         Ok(Number::Float(value))
     }
 }
+
+/// Bytes that end a run of plain string content: `"`, `\\` and the control characters.
+static STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
+    }
+    table
+};
 
 fn has_duplicate_key(entries: &[(String, Value)]) -> bool {
     if entries.len() <= 16 {

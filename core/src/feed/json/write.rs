@@ -53,6 +53,9 @@ impl Style {
                 }
                 out.push(b']');
             }
+            Value::Object(object) if self.order == KeyOrder::Document => {
+                self.write_pairs(object.iter(), out);
+            }
             Value::Object(object) => {
                 let mut entries: Vec<(&str, &Value)> = object.iter().collect();
                 self.write_entries(&mut entries, out);
@@ -65,8 +68,12 @@ impl Style {
         if self.order == KeyOrder::Sorted {
             entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         }
+        self.write_pairs(entries.iter().copied(), out);
+    }
+
+    fn write_pairs<'v>(self, pairs: impl Iterator<Item = (&'v str, &'v Value)>, out: &mut Vec<u8>) {
         out.push(b'{');
-        for (i, (key, value)) in entries.iter().enumerate() {
+        for (i, (key, value)) in pairs.enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -85,36 +92,46 @@ impl Style {
     }
 
     fn write_string(self, text: &str, out: &mut Vec<u8>) {
-        let ascii = self.escaping == Escaping::Ascii;
-        let bytes = text.as_bytes();
-        out.reserve(bytes.len() + 2);
+        let needs_escape = match self.escaping {
+            Escaping::Utf8 => &ESCAPE_UTF8,
+            Escaping::Ascii => &ESCAPE_ASCII,
+        };
+        out.reserve(text.len() + 2);
         out.push(b'"');
-        let mut run_start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let plain = b >= 0x20 && b != b'"' && b != b'\\' && (!ascii || b < 0x7f);
-            if plain {
-                i += 1;
-                continue;
-            }
-            out.extend_from_slice(&bytes[run_start..i]);
+        let mut rest = text;
+        while let Some(i) = rest.bytes().position(|b| needs_escape[usize::from(b)]) {
+            out.extend_from_slice(&rest.as_bytes()[..i]);
+            let b = rest.as_bytes()[i];
             if b < 0x80 {
                 write_ascii_escape(b, out);
-                i += 1;
+                rest = &rest[i + 1..];
             } else {
-                let c = text[i..].chars().next().expect("i is on a char boundary");
+                let c = rest[i..].chars().next().expect("i is on a char boundary");
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     write_u_escape(*unit, out);
                 }
-                i += c.len_utf8();
+                rest = &rest[i + c.len_utf8()..];
             }
-            run_start = i;
         }
-        out.extend_from_slice(&bytes[run_start..]);
+        out.extend_from_slice(rest.as_bytes());
         out.push(b'"');
     }
+}
+
+/// Bytes that need an escape with raw UTF-8 output: `"`, `\` and the control characters.
+static ESCAPE_UTF8: [bool; 256] = escape_table(false);
+/// … and with ASCII output also DEL and every byte of a non-ASCII character.
+static ESCAPE_ASCII: [bool; 256] = escape_table(true);
+
+const fn escape_table(ascii: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || (ascii && b >= 0x7f);
+        b += 1;
+    }
+    table
 }
 
 fn write_ascii_escape(b: u8, out: &mut Vec<u8>) {
