@@ -55,6 +55,6 @@ pub use report::{
 };
 pub use resolver::{KeyRequest, KeyResolver, StaticKeys};
 pub use sign::{SignOptions, sign_feed};
-pub use signed_object::{ALL, Declaration, ED25519, SignedBlocks};
+pub use signed_object::{ALL, Declaration, ED25519, SignedBlocks, key_hints};
 pub use time::{format_rfc3339, parse_rfc3339};
 pub use verify::verify_signature;

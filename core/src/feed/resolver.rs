@@ -38,14 +38,16 @@ pub trait KeyResolver {
     fn resolve(&self, request: &KeyRequest<'_>) -> Option<Ed25519PublicKey>;
 }
 
-/// Keys known up front: one for the signer, one per certifier, and any by hint URL.
+/// Keys known up front: one for the signer, one per certifier (or one for any certifier), and any
+/// by hint URL.
 ///
 /// A signer request gets the signer key if set, else the key of its hint; a certifier request gets
-/// that certifier's key if set, else the key of its hint.
+/// that certifier's key if set, else the any-certifier key, else the key of its hint.
 #[derive(Clone, Debug, Default)]
 pub struct StaticKeys {
     signer: Option<Ed25519PublicKey>,
     certifiers: HashMap<String, Ed25519PublicKey>,
+    any_certifier: Option<Ed25519PublicKey>,
     by_hint: HashMap<String, Ed25519PublicKey>,
 }
 
@@ -67,6 +69,23 @@ impl StaticKeys {
         self
     }
 
+    /// Uses `key` for certifications by any certifier without a key of its own (whether the
+    /// certifier is trusted is still decided by the verify options).
+    pub fn with_any_certifier(mut self, key: Ed25519PublicKey) -> Self {
+        self.any_certifier = Some(key);
+        self
+    }
+
+    /// Whether a signer key is set (hints aside).
+    pub fn has_signer(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// Whether a key is known for `hint`.
+    pub fn has_hint(&self, hint: &str) -> bool {
+        self.by_hint.contains_key(hint)
+    }
+
     /// Uses `key` wherever a feed or certification names `hint`.
     pub fn with_hint(mut self, hint: impl Into<String>, key: Ed25519PublicKey) -> Self {
         self.by_hint.insert(hint.into(), key);
@@ -78,7 +97,11 @@ impl KeyResolver for StaticKeys {
     fn resolve(&self, request: &KeyRequest<'_>) -> Option<Ed25519PublicKey> {
         let direct = match request {
             KeyRequest::Signer { .. } => self.signer,
-            KeyRequest::Certifier { certifier, .. } => self.certifiers.get(*certifier).copied(),
+            KeyRequest::Certifier { certifier, .. } => self
+                .certifiers
+                .get(*certifier)
+                .copied()
+                .or(self.any_certifier),
         };
         direct.or_else(|| {
             request

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorCode, Result};
 use super::canonicalization::Canonicalization;
 use super::document::{CERTIFICATION, Feed, SIGNATURE, TRUST, invalid_feed};
 use super::json::{Object, Style, Value};
+use super::resolver::KeyRequest;
 
 /// The only signature algorithm (feeds write `ed25519` or `Ed25519`).
 pub const ED25519: &str = "ed25519";
@@ -57,6 +58,34 @@ fn field<'a>(trust: &'a Object, signature: &'a Object, keys: &[&str]) -> Result<
         }
     }
     Ok(None)
+}
+
+/// The key URLs a feed names, for a caller that fetches keys before verifying: the author's hint
+/// (`public_key_hint`/`key_hint` in `trust`, else in `signature`) and the certification's
+/// `public_key_hint`, each as `(request, hint)`. Malformed blocks are skipped, not errors.
+pub fn key_hints(feed: &Feed) -> Vec<(KeyRequest<'_>, &str)> {
+    static EMPTY: Object = Object::new();
+    let block = |name: &str| feed.get(name).and_then(Value::as_object);
+    let mut hints = Vec::new();
+    if let Some(signature) = block(SIGNATURE) {
+        let trust = block(TRUST).unwrap_or(&EMPTY);
+        if let Ok(Some(hint)) = field(trust, signature, &["public_key_hint", "key_hint"]) {
+            hints.push((KeyRequest::Signer { hint: Some(hint) }, hint));
+        }
+    }
+    if let Some(certification) = block(CERTIFICATION) {
+        let text = |key: &str| certification.get(key).and_then(Value::as_str);
+        if let (Some(certifier), Some(hint)) = (text("certifier"), text("public_key_hint")) {
+            hints.push((
+                KeyRequest::Certifier {
+                    certifier,
+                    hint: Some(hint),
+                },
+                hint,
+            ));
+        }
+    }
+    hints
 }
 
 impl<'a> Declaration<'a> {

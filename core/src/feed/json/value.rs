@@ -36,8 +36,10 @@ pub struct Object {
 
 impl Object {
     /// An empty object.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
     }
 
     /// The value under `key`.
