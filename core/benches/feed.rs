@@ -52,6 +52,9 @@ fn verify(c: &mut Criterion) {
     let message = parsed.to_compact_json();
     let signer = Ed25519SecretKey::from_seed(&[7; 32]).unwrap();
     let (public, signature) = (signer.public_key(), signer.sign(&message));
+    group.bench_function("sha512_20KiB_message", |b| {
+        b.iter(|| black_box(<sha2::Sha512 as sha2::Digest>::digest(black_box(&message))))
+    });
     group.bench_function("ed25519_verify_20KiB_message", |b| {
         b.iter(|| public.verify(black_box(&message), &signature).unwrap())
     });
