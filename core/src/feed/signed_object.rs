@@ -138,30 +138,26 @@ impl<'a> Declaration<'a> {
         }
     }
 
-    /// The byte strings the signature may have been made over, each with the canonicalization it
-    /// stands for, in the order a verifier tries them (no two equal).
-    pub fn candidates(&self, feed: &Feed) -> Result<Vec<(Canonicalization, Vec<u8>)>> {
+    /// The forms the signature may have been made in, in the order a verifier tries them: for
+    /// `["all"]` the sorted `llmfeed-v1` forms first (the 2025 publishers sorted keys whatever they
+    /// declared), then the declared canonicalization's forms.
+    pub fn forms(&self) -> Result<Vec<(Canonicalization, Style)>> {
         let declared = self.canonicalization()?;
-        let covered = self.covered(feed)?;
-        let mut tries: Vec<(Canonicalization, Style)> = Vec::new();
+        let mut forms: Vec<(Canonicalization, Style)> = Vec::new();
         if self.signed_blocks == SignedBlocks::All {
-            // The 2025 publishers sorted keys for ["all"] feeds whatever they declared.
-            tries.extend(
+            forms.extend(
                 Canonicalization::LlmfeedV1
                     .accepted_styles()
                     .iter()
                     .map(|s| (Canonicalization::LlmfeedV1, *s)),
             );
         }
-        tries.extend(declared.accepted_styles().iter().map(|s| (declared, *s)));
-        let mut out: Vec<(Canonicalization, Vec<u8>)> = Vec::with_capacity(tries.len());
-        for (canonicalization, style) in tries {
-            let bytes = blocks_message(feed, &covered, style);
-            if !out.iter().any(|(_, seen)| *seen == bytes) {
-                out.push((canonicalization, bytes));
+        for style in declared.accepted_styles() {
+            if !forms.iter().any(|(_, seen)| seen == style) {
+                forms.push((declared, *style));
             }
         }
-        Ok(out)
+        Ok(forms)
     }
 }
 

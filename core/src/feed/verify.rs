@@ -7,7 +7,7 @@ use super::base64;
 use super::document::{Feed, SIGNATURE, invalid_feed};
 use super::report::SignatureReport;
 use super::resolver::{KeyRequest, KeyResolver};
-use super::signed_object::{Declaration, SignedBlocks};
+use super::signed_object::{Declaration, SignedBlocks, blocks_message};
 
 /// Verifies the author's signature: `Ok(None)` when the feed has no `signature` block, otherwise a
 /// report that is valid or says why not (`INVALID_FEED`, `UNSUPPORTED_SCHEME`, `INVALID_BASE64`,
@@ -57,7 +57,8 @@ fn check(
         SignedBlocks::Listed(names) => names.iter().map(|n| (*n).to_owned()).collect(),
     };
     declaration.check_algorithm()?;
-    let candidates = declaration.candidates(feed)?;
+    let forms = declaration.forms()?;
+    let covered = declaration.covered(feed)?;
     let value = declaration
         .value
         .ok_or_else(|| invalid_feed("signature.value is missing"))?;
@@ -85,7 +86,14 @@ fn check(
             )
         })?;
     let declared = declaration.canonicalization()?;
-    for (canonicalization, message) in candidates {
+    // Each form is written only when the ones before it failed; a form giving the same bytes as
+    // one already tried (an all-ASCII feed in both escapings) is not verified twice.
+    let mut tried: Vec<Vec<u8>> = Vec::new();
+    for (canonicalization, style) in forms {
+        let message = blocks_message(feed, &covered, style);
+        if tried.contains(&message) {
+            continue;
+        }
         if key.verify(&message, &signature).is_ok() {
             report.canonicalization = Some(canonicalization.name().to_owned());
             if canonicalization != declared {
@@ -97,6 +105,7 @@ fn check(
             }
             return Ok(());
         }
+        tried.push(message);
     }
     Err(Error::new(
         ErrorCode::InvalidSignature,
