@@ -645,3 +645,39 @@ fn one(key: &str, value: &str) -> Object {
     object.insert(key, Value::string(value));
     object
 }
+
+#[test]
+fn key_hints_name_the_author_and_certifier_keys_to_fetch() {
+    use confide_core::feed::{KeyRequest, key_hints};
+    let mut options = SignOptions::new(T0);
+    options.key_hint = Some("https://author.example/k.pem".into());
+    let signed = sign_feed(&feed(SAMPLE), &author(), &options).unwrap();
+    let mut certify = CertifyOptions::new(CERTIFIER, T0);
+    certify.key_hint = Some("https://certifier.example/k.pem".into());
+    let certified = certify_feed(&signed, &certifier(), &certify).unwrap();
+    let hints = key_hints(&certified);
+    assert_eq!(hints.len(), 2);
+    assert_eq!(
+        hints[0],
+        (
+            KeyRequest::Signer {
+                hint: Some("https://author.example/k.pem")
+            },
+            "https://author.example/k.pem"
+        )
+    );
+    assert_eq!(
+        hints[1],
+        (
+            KeyRequest::Certifier {
+                certifier: CERTIFIER,
+                hint: Some("https://certifier.example/k.pem")
+            },
+            "https://certifier.example/k.pem"
+        )
+    );
+    // An older feed's key_hint inside `signature`, and an unsigned feed that names none.
+    let old = feed(r#"{"trust":{},"signature":{"key_hint":"https://old.example/"}}"#);
+    assert_eq!(key_hints(&old)[0].1, "https://old.example/");
+    assert!(key_hints(&feed(SAMPLE)).is_empty());
+}
