@@ -99,14 +99,6 @@ pub struct FeedReport {
     pub warnings: Vec<String>,
 }
 
-/// The serde name of a unit enum (`"untrusted_certifier"`).
-fn name(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 impl From<SignatureReport> for FeedSignature {
     fn from(report: SignatureReport) -> Self {
         Self {
@@ -127,7 +119,7 @@ impl From<SignatureReport> for FeedSignature {
 impl From<CertificationReport> for FeedCertification {
     fn from(report: CertificationReport) -> Self {
         Self {
-            status: name(report.status),
+            status: report.status.as_str().to_owned(),
             certifier: report.certifier,
             expires_at: report.expires_at,
         }
@@ -137,7 +129,7 @@ impl From<CertificationReport> for FeedCertification {
 impl From<TrustReport> for FeedReport {
     fn from(report: TrustReport) -> Self {
         Self {
-            trust_level: name(report.trust_level),
+            trust_level: report.trust_level.as_str().to_owned(),
             signature: report.signature.map(FeedSignature::from),
             certification: report.certification.into(),
             trusted_blocks: report.trusted_blocks,

@@ -19,6 +19,18 @@ pub enum TrustLevel {
     Invalid,
 }
 
+impl TrustLevel {
+    /// The JSON name (`"certified"`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Certified => "certified",
+            Self::Signed => "signed",
+            Self::Unsigned => "unsigned",
+            Self::Invalid => "invalid",
+        }
+    }
+}
+
 /// What became of a certification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +48,20 @@ pub enum CertificationStatus {
     UntrustedCertifier,
     /// Made by a scheme this verifier cannot check (e.g. `targets: ["all"]`), or no key is known.
     Unverifiable,
+}
+
+impl CertificationStatus {
+    /// The JSON name (`"untrusted_certifier"`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Absent => "absent",
+            Self::Valid => "valid",
+            Self::Expired => "expired",
+            Self::Invalid => "invalid",
+            Self::UntrustedCertifier => "untrusted_certifier",
+            Self::Unverifiable => "unverifiable",
+        }
+    }
 }
 
 /// A code and message for why something failed.
@@ -108,5 +134,38 @@ impl TrustReport {
     /// The report as compact JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a report always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_json() {
+        for level in [
+            TrustLevel::Certified,
+            TrustLevel::Signed,
+            TrustLevel::Unsigned,
+            TrustLevel::Invalid,
+        ] {
+            assert_eq!(
+                serde_json::to_value(level).unwrap(),
+                serde_json::json!(level.as_str())
+            );
+        }
+        for status in [
+            CertificationStatus::Absent,
+            CertificationStatus::Valid,
+            CertificationStatus::Expired,
+            CertificationStatus::Invalid,
+            CertificationStatus::UntrustedCertifier,
+            CertificationStatus::Unverifiable,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
     }
 }
