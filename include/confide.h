@@ -190,6 +190,16 @@ enum ConfideErrorCode
     // An argument passed to this library was malformed: a NULL pointer, invalid UTF-8, a bad
     // length or an out-of-range value (the message names the argument).
     CONFIDE_ERROR_CODE_INVALID_ARGUMENT = 31,
+    // Input is not strict JSON: a syntax error, a duplicate object key, a lone surrogate, a number
+    // beyond the range of a double, or nesting deeper than the parser's limit.
+    CONFIDE_ERROR_CODE_INVALID_JSON = 32,
+    // A JSON document is not a well-formed LLMFeed (wrong field types, malformed `signed_blocks`,
+    // a listed block missing).
+    CONFIDE_ERROR_CODE_INVALID_FEED = 33,
+    // A base64 field is not canonical standard base64 (padded).
+    CONFIDE_ERROR_CODE_INVALID_BASE64 = 34,
+    // No public key is known for a signer or certifier.
+    CONFIDE_ERROR_CODE_KEY_UNAVAILABLE = 35,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -678,6 +688,55 @@ struct ConfideError *confide_error_to_frame(const struct ConfideError *error,
 // # Safety
 // `event` is NULL or an event from `confide_client_session_open`, unmodified and not freed before.
 void confide_client_event_free(struct ConfideClientEvent *event);
+
+// Verifies the feed (`feed_len` bytes of JSON) at `now` (Unix seconds) and returns the trust
+// report as JSON in `*out_report_json` (`{"trust_level","signature","certification",
+// "trusted_blocks","untrusted_blocks","warnings"}`; free with `confide_string_free`).
+//
+// `signer_key` / `certifier_key`: the author's / certifier's public key as text (PEM, 64 hex
+// digits or base64), or NULL. `trusted_certifiers`: `trusted_count` certifier URLs whose
+// certifications count (NULL with 0 for none). `policy_json`: a certifier policy feed, or NULL.
+//
+// A feed that is invalid, unsigned or tampered with is a report (its `trust_level` says so), not
+// an error. Errors: `INVALID_JSON`, `INVALID_FEED` (not an object; a malformed policy),
+// `MESSAGE_TOO_LARGE`, `INVALID_KEY`, and `KEY_UNAVAILABLE` for a signed feed without
+// `signer_key`.
+//
+// # Safety
+// `feed` points to `feed_len` readable bytes (or is NULL with 0); the strings are NULL or
+// NUL-terminated; `trusted_certifiers` as for `count` string pointers; `out_report_json` is
+// valid for writing a pointer.
+struct ConfideError *confide_feed_verify(const uint8_t *feed,
+                                         size_t feed_len,
+                                         const char *signer_key,
+                                         const char *certifier_key,
+                                         const char *const *trusted_certifiers,
+                                         size_t trusted_count,
+                                         const char *policy_json,
+                                         int64_t now,
+                                         char **out_report_json);
+
+// Signs the feed (`feed_len` bytes of JSON) as its author with `secret_key` (PKCS#8 PEM or 64 hex
+// digits of seed) at `now`, and returns the signed feed as indented JSON in `*out_feed_json`
+// (free with `confide_string_free`).
+//
+// `blocks`: the blocks to sign, comma-separated, or NULL for every block but `signature` and
+// `certification` (`trust` is always signed). `key_hint`: the public key's URL, or NULL.
+// `canonicalization`: `https://llmca.org/mcp-canonical-json/v1` (NULL) or `llmfeed-v1`.
+// Errors: `INVALID_JSON`, `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`,
+// `UNSUPPORTED_SCHEME`.
+//
+// # Safety
+// `feed` points to `feed_len` readable bytes (or is NULL with 0); the strings are NULL or
+// NUL-terminated (`secret_key` must not be NULL); `out_feed_json` is valid for writing a pointer.
+struct ConfideError *confide_feed_sign(const uint8_t *feed,
+                                       size_t feed_len,
+                                       const char *secret_key,
+                                       const char *blocks,
+                                       const char *key_hint,
+                                       const char *canonicalization,
+                                       int64_t now,
+                                       char **out_feed_json);
 
 // The default limits and policy (see `ConfideHostConfig`), with `version` NULL.
 //

@@ -221,6 +221,58 @@ export interface ClientSessionOptions {
   scheme?: 'eip191' | 'sdk-transcript'
 }
 
+/** The certification in a `FeedReport`. */
+export interface FeedCertification {
+  /** What became of it. */
+  status: 'absent' | 'valid' | 'expired' | 'invalid' | 'untrusted_certifier' | 'unverifiable'
+  /** Who certified. */
+  certifier?: string
+  /** When it ends, as written. */
+  expiresAt?: string
+}
+
+/** Why a signature is not valid. */
+export interface FeedError {
+  /** The core's code (`INVALID_SIGNATURE`, `INVALID_FEED`, `INVALID_BASE64`, …). */
+  code: string
+  /** What failed. */
+  message: string
+}
+
+/** The trust report of a feed (LLMFEED.md's trust table). */
+export interface FeedReport {
+  /** The verdict. */
+  trustLevel: 'certified' | 'signed' | 'unsigned' | 'invalid'
+  /** The author's signature (absent for an unsigned feed). */
+  signature?: FeedSignature
+  /** The certification. */
+  certification: FeedCertification
+  /** Blocks an agent may trust. */
+  trustedBlocks: Array<string>
+  /** Every other block. */
+  untrustedBlocks: Array<string>
+  /** Why trust is lower than it could be. */
+  warnings: Array<string>
+}
+
+/** The author's signature in a `FeedReport`. */
+export interface FeedSignature {
+  /** Whether it verified. */
+  valid: boolean
+  /** The declared algorithm as written. */
+  algorithm?: string
+  /** The canonicalization that verified (or the declared one). */
+  canonicalization?: string
+  /** The blocks it covers, in signing order. */
+  signedBlocks: Array<string>
+  /** `signature.created_at` as written. */
+  createdAt?: string
+  /** The key hint the feed gives. */
+  publicKeyHint?: string
+  /** Why it is not valid. */
+  error?: FeedError
+}
+
 /** A fresh random secret key from the operating system's RNG, as `0x`-prefixed hex. */
 export declare function generateSecretKey(): string
 
@@ -410,6 +462,29 @@ export interface MessageSigner {
 export declare function publicKeyFromSecret(secretKey: string): string
 
 /**
+ * Signs `feed` (JSON text or bytes) as its author with `secretKey` (PKCS#8 PEM or 64 hex digits
+ * of seed) at `now` (Unix seconds); returns the signed feed as indented JSON. Throws
+ * `INVALID_JSON`, `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`, `UNSUPPORTED_SCHEME`.
+ */
+export declare function signFeed(feed: string | Uint8Array, secretKey: string, now: number, opts?: SignFeedOptions): string
+
+/** `signFeed` on the thread pool. */
+export declare function signFeedAsync(feed: string | Uint8Array, secretKey: string, now: number, opts?: SignFeedOptions): Promise<string>
+
+/** Options of `signFeed`. */
+export interface SignFeedOptions {
+  /**
+   * Blocks to sign, in order (default: every block but `signature` and `certification`;
+   * `trust` is always signed).
+   */
+  blocks?: Array<string>
+  /** Where verifiers find the public key (`trust.public_key_hint`). */
+  keyHint?: string
+  /** `'https://llmca.org/mcp-canonical-json/v1'` (default) or `'llmfeed-v1'`. */
+  canonicalization?: string
+}
+
+/**
  * Signs `payload` (JSON text, signed byte for byte, or an object serialised with
  * `JSON.stringify`) at `timestamp` (Unix seconds) with `signer`: a secret key (64 hex digits,
  * optionally `0x`-prefixed) or a `MessageSigner` (a wallet callback; its signature is checked
@@ -462,6 +537,29 @@ export interface Verified {
   warnings: Array<string>
   /** The payload JSON exactly as it appears in the envelope. */
   payload: string
+}
+
+/**
+ * Evaluates `feed` (JSON text or bytes) at `now` (Unix seconds): its signature, certification and
+ * which blocks to trust. A tampered, unsigned or malformed-but-parsable feed is a report, not a
+ * throw. Throws `INVALID_JSON`, `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`, and
+ * `KEY_UNAVAILABLE` for a signed feed without `opts.key`.
+ */
+export declare function verifyFeed(feed: string | Uint8Array, now: number, opts?: VerifyFeedOptions): FeedReport
+
+/** `verifyFeed` on the thread pool. */
+export declare function verifyFeedAsync(feed: string | Uint8Array, now: number, opts?: VerifyFeedOptions): Promise<FeedReport>
+
+/** Options of `verifyFeed`. */
+export interface VerifyFeedOptions {
+  /** The author's public key (PEM, 64 hex digits or base64). */
+  key?: string
+  /** The certifier's public key (PEM, 64 hex digits or base64). */
+  certifierKey?: string
+  /** Certifiers (URLs, as in `certification.certifier`) whose certifications count. */
+  trustedCertifiers?: Array<string>
+  /** A certifier policy feed (JSON text) to apply. */
+  policy?: string
 }
 
 /**

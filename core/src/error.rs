@@ -74,11 +74,21 @@ pub enum ErrorCode {
     /// A binding's caller passed a malformed argument (NULL pointer, invalid UTF-8, bad length,
     /// out-of-range value); the message names the argument.
     InvalidArgument = 31,
+    /// Input is not strict JSON (RFC 8259): a syntax error, a duplicate object key, a lone surrogate, a
+    /// number beyond the range of a double, or nesting deeper than the parser's limit.
+    InvalidJson = 32,
+    /// A JSON document is not a well-formed LLMFeed: not an object, a `trust`/`signature`/`certification`
+    /// field of the wrong type, malformed `signed_blocks`, or a listed block that is missing.
+    InvalidFeed = 33,
+    /// A base64 field is not canonical standard base64 (RFC 4648 §4, padded).
+    InvalidBase64 = 34,
+    /// No public key is known for a signer or certifier (the key resolver had none).
+    KeyUnavailable = 35,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 35] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -110,6 +120,10 @@ impl ErrorCode {
         Self::MalformedSignature,
         Self::UnsupportedScheme,
         Self::InvalidArgument,
+        Self::InvalidJson,
+        Self::InvalidFeed,
+        Self::InvalidBase64,
+        Self::KeyUnavailable,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -146,6 +160,10 @@ impl ErrorCode {
             Self::MalformedSignature => "MALFORMED_SIGNATURE",
             Self::UnsupportedScheme => "UNSUPPORTED_SCHEME",
             Self::InvalidArgument => "INVALID_ARGUMENT",
+            Self::InvalidJson => "INVALID_JSON",
+            Self::InvalidFeed => "INVALID_FEED",
+            Self::InvalidBase64 => "INVALID_BASE64",
+            Self::KeyUnavailable => "KEY_UNAVAILABLE",
         }
     }
 

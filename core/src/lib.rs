@@ -9,6 +9,7 @@
 //! - [`e2ee`]: the wire protocol, [`e2ee::ClientSession`] and [`e2ee::HostSession`].
 //! - [`signed`]: `SignedMessage<T>` envelopes, verification policy and replay guard.
 //! - [`host`]: the sans-IO host engine every host drives (its example runs a whole exchange).
+//! - [`feed`]: LLMFeed canonical JSON, Ed25519 signatures, certification and trust evaluation.
 //! - [`Error`] / [`ErrorCode`]: one error type with stable codes shared by every binding.
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
 pub mod crypto;
 pub mod e2ee;
 mod error;
+pub mod feed;
 pub mod hex;
 pub mod host;
 pub mod signed;

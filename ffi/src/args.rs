@@ -100,6 +100,29 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// `len` values of `T` at `ptr`. `(NULL, 0)` is the empty slice; NULL with a non-zero length is
+/// an error.
+///
+/// # Safety
+/// When `len > 0`, `ptr` is NULL or points to `len` readable, initialized `T` valid during the
+/// call.
+pub(crate) unsafe fn array<'a, T>(ptr: *const T, len: usize, name: &str) -> Result<&'a [T], Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(null_argument(name));
+    }
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|size| size > isize::MAX as usize)
+    {
+        return Err(invalid_argument(name, "length exceeds isize::MAX bytes"));
+    }
+    // SAFETY: non-NULL, size in range, readable and initialized by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// An optional `uint64_t` passed by pointer: NULL is `None`.
 ///
 /// # Safety

@@ -81,6 +81,16 @@ pub enum ConfideErrorCode {
     /// An argument passed to this library was malformed: a NULL pointer, invalid UTF-8, a bad
     /// length or an out-of-range value (the message names the argument).
     InvalidArgument = 31,
+    /// Input is not strict JSON: a syntax error, a duplicate object key, a lone surrogate, a number
+    /// beyond the range of a double, or nesting deeper than the parser's limit.
+    InvalidJson = 32,
+    /// A JSON document is not a well-formed LLMFeed (wrong field types, malformed `signed_blocks`,
+    /// a listed block missing).
+    InvalidFeed = 33,
+    /// A base64 field is not canonical standard base64 (padded).
+    InvalidBase64 = 34,
+    /// No public key is known for a signer or certifier.
+    KeyUnavailable = 35,
 }
 
 /// How a client authenticates `encrypted_session_init` (E2EE.md §1). Pass as `uint32_t`.
@@ -214,6 +224,10 @@ mod tests {
             (C::MalformedSignature, ErrorCode::MalformedSignature),
             (C::UnsupportedScheme, ErrorCode::UnsupportedScheme),
             (C::InvalidArgument, ErrorCode::InvalidArgument),
+            (C::InvalidJson, ErrorCode::InvalidJson),
+            (C::InvalidFeed, ErrorCode::InvalidFeed),
+            (C::InvalidBase64, ErrorCode::InvalidBase64),
+            (C::KeyUnavailable, ErrorCode::KeyUnavailable),
         ];
         // A code added to the core must be added to the header enum too.
         assert_eq!(pairs.len(), ErrorCode::ALL.len());

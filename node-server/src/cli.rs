@@ -21,14 +21,28 @@ pub struct Cli {
 pub enum Command {
     /// Run the host: WebSocket protocol, inference, /v1/info, /health, /metrics on one port.
     Serve(Box<ServeArgs>),
-    /// Print a new host key: private key, public key and address.
-    Keygen,
+    /// Print a new host key: private key, public key and address (`--ed25519`: a feed signing key).
+    Keygen(KeygenArgs),
     /// Talk to a host from the terminal through an encrypted session.
     Chat(ChatArgs),
     /// Sign a JSON payload from stdin as a SignedMessage envelope (printed to stdout).
     Sign(SignArgs),
     /// Verify a SignedMessage envelope from stdin; prints the result as JSON; exit 1 when invalid.
     Verify(VerifyArgs),
+    /// LLMFeed: verify, sign or certify `.llmfeed.json` files.
+    Feed(crate::feed_cli::FeedArgs),
+}
+
+/// `confide-node keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// An Ed25519 key pair for signing LLMFeeds instead: PKCS#8 PEM private key on stdout, SPKI PEM
+    /// public key on stderr.
+    #[arg(long)]
+    pub ed25519: bool,
+    /// With --ed25519: write ed25519-private.pem (mode 600) and public.pem into this directory.
+    #[arg(long, requires = "ed25519", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Log output format.

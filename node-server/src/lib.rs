@@ -6,7 +6,8 @@
 //! - [`server`]: the HTTP/WebSocket host; [`serve`]: the `serve` command that assembles it.
 //! - [`backend`]: what generates text: [`inference`] (llama.cpp through `llama-cpp-2`) or
 //!   [`upstream`] (an OpenAI-compatible server).
-//! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
+//! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools; [`feed_cli`]:
+//!   the LLMFeed tools (`feed verify|sign|certify`, `keygen --ed25519`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -15,6 +16,7 @@ pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod feed_cli;
 pub mod host_key;
 pub mod inference;
 pub mod metrics;

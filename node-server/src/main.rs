@@ -7,14 +7,14 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use confide_node_server::cli::{Cli, Command, LogFormat};
 use confide_node_server::config::config_file_args;
 use confide_node_server::host_key::HOST_KEY_ENV;
-use confide_node_server::{chat, serve, signing};
+use confide_node_server::{chat, feed_cli, serve, signing};
 use tracing_subscriber::EnvFilter;
 use zeroize::Zeroizing;
 
 fn main() -> ExitCode {
     let cli = match parse_cli() {
         Ok(cli) => cli,
-        Err(error) => error.exit(),
+        Err(error) => feed_cli::exit_on_parse_error(error),
     };
     let log_format = match &cli.command {
         Command::Serve(args) => args.log_format,
@@ -30,7 +30,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime
             .block_on(serve::run(&args, host_key.as_deref().map(String::as_str)))
             .map(|()| true),
-        Command::Keygen => {
+        Command::Keygen(args) if args.ed25519 => {
+            feed_cli::keygen::run(args.out_dir.as_deref()).map(|()| true)
+        }
+        Command::Keygen(_) => {
             print!("{}", signing::keygen());
             Ok(true)
         }
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
             println!("{envelope}");
             true
         }),
+        Command::Feed(args) => return feed_cli::run(&args, &runtime),
         Command::Verify(args) => {
             signing::verify(&args, &mut std::io::stdin().lock()).map(|(result, valid)| {
                 println!("{result}");

@@ -1,7 +1,7 @@
 //! # confide-napi
 //!
 //! The Node.js package `@confide/native` (napi-rs): the client and host sides of an E2EE session,
-//! secp256k1 key helpers and signed messages, as a native addon.
+//! secp256k1 key helpers, signed messages and LLMFeed verification and signing, as a native addon.
 //!
 //! The binding is thin: every operation is one call into `confide-core`; this crate only converts
 //! JavaScript values to Rust and back, and core errors to JS `Error`s whose `.code` is the core's
@@ -14,7 +14,8 @@
 //! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `rng`,
 //! `keys`, `signer` (JS signer callback), `event` (client events), `client`, `host` (the host
 //! engine's `HostEndpoint`), `host_connection` (`HostConnection` and its outputs), `signed`
-//! (`signMessage`, `verifyMessage`, `Verifier`), `tasks` (Promise variants).
+//! (`signMessage`, `verifyMessage`, `Verifier`), `feed` (`verifyFeed`, `signFeed`), `tasks`
+//! (Promise variants).
 
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ mod args;
 pub mod client;
 mod error;
 pub mod event;
+pub mod feed;
 pub mod host;
 pub mod host_connection;
 mod json;
