@@ -190,6 +190,16 @@ enum ConfideErrorCode
     // An argument passed to this library was malformed: a NULL pointer, invalid UTF-8, a bad
     // length or an out-of-range value (the message names the argument).
     CONFIDE_ERROR_CODE_INVALID_ARGUMENT = 31,
+    // Warp: the signatures carry less weight than the quorum requires.
+    CONFIDE_ERROR_CODE_INSUFFICIENT_WEIGHT = 40,
+    // Warp: a message is for another network id or source chain than the one expected.
+    CONFIDE_ERROR_CODE_WRONG_NETWORK = 41,
+    // Warp: a validator set is malformed (an invalid key, no weight, weights that overflow).
+    CONFIDE_ERROR_CODE_INVALID_VALIDATOR_SET = 42,
+    // Warp: the signer's verifier refused to sign the message (LP-118 `VerifyError`).
+    CONFIDE_ERROR_CODE_MESSAGE_REFUSED = 43,
+    // Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
+    CONFIDE_ERROR_CODE_MESSAGE_NOT_FOUND = 44,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

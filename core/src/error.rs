@@ -74,11 +74,22 @@ pub enum ErrorCode {
     /// A binding's caller passed a malformed argument (NULL pointer, invalid UTF-8, bad length,
     /// out-of-range value); the message names the argument.
     InvalidArgument = 31,
+    /// Warp: the signatures of a message, or those an aggregator could collect, carry less weight than
+    /// the quorum requires.
+    InsufficientWeight = 40,
+    /// Warp: a message is for another network id or source chain than the one expected.
+    WrongNetwork = 41,
+    /// Warp: a validator set is malformed (an invalid key, no weight, weights that overflow).
+    InvalidValidatorSet = 42,
+    /// Warp: the signer's verifier refused to sign the message (LP-118 `VerifyError`).
+    MessageRefused = 43,
+    /// Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
+    MessageNotFound = 44,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 36] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -110,6 +121,11 @@ impl ErrorCode {
         Self::MalformedSignature,
         Self::UnsupportedScheme,
         Self::InvalidArgument,
+        Self::InsufficientWeight,
+        Self::WrongNetwork,
+        Self::InvalidValidatorSet,
+        Self::MessageRefused,
+        Self::MessageNotFound,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -146,6 +162,11 @@ impl ErrorCode {
             Self::MalformedSignature => "MALFORMED_SIGNATURE",
             Self::UnsupportedScheme => "UNSUPPORTED_SCHEME",
             Self::InvalidArgument => "INVALID_ARGUMENT",
+            Self::InsufficientWeight => "INSUFFICIENT_WEIGHT",
+            Self::WrongNetwork => "WRONG_NETWORK",
+            Self::InvalidValidatorSet => "INVALID_VALIDATOR_SET",
+            Self::MessageRefused => "MESSAGE_REFUSED",
+            Self::MessageNotFound => "MESSAGE_NOT_FOUND",
         }
     }
 
@@ -280,8 +301,19 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_round_trip() {
-        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+        // 1–31 are contiguous; later codes come in ranges (Warp: 40–49), always ascending.
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate().take(31) {
             assert_eq!(code.number() as usize, i + 1);
+        }
+        for pair in ErrorCode::ALL.windows(2) {
+            assert!(
+                pair[0].number() < pair[1].number(),
+                "{} then {}",
+                pair[0],
+                pair[1]
+            );
+        }
+        for code in ErrorCode::ALL {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
         }
         assert_eq!(ErrorCode::parse("NOPE"), None);

@@ -9,6 +9,8 @@
 //! - [`e2ee`]: the wire protocol, [`e2ee::ClientSession`] and [`e2ee::HostSession`].
 //! - [`signed`]: `SignedMessage<T>` envelopes, verification policy and replay guard.
 //! - [`host`]: the sans-IO host engine every host drives (its example runs a whole exchange).
+//! - `warp` (feature `warp`, on by default): Warp signature aggregation (LP-118): BLS, codecs,
+//!   validator sets, the signature handler and the aggregator state machine.
 //! - [`Error`] / [`ErrorCode`]: one error type with stable codes shared by every binding.
 
 #![forbid(unsafe_code)]
@@ -20,5 +22,7 @@ mod error;
 pub mod hex;
 pub mod host;
 pub mod signed;
+#[cfg(feature = "warp")]
+pub mod warp;
 
 pub use error::{Error, ErrorCode, ErrorDetail, Result};

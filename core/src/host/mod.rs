@@ -99,4 +99,5 @@ pub use init::{InitJob, InitOutcome};
 pub use output::{
     FinishReason, GenerationEvent, GenerationId, GenerationStart, Observation, Output,
 };
+pub(crate) use rate::TokenBucket;
 pub use replay_memory::{BoundedReplayMemory, InitFingerprint, REPLAY_ENTRY_BYTES, ReplayMemory};
