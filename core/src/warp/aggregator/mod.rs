@@ -447,7 +447,7 @@ impl Aggregator {
 
     fn finish_failed(&mut self) {
         let outcome = Outcome::NotEnoughSignatures {
-            reached: self.verified_weight,
+            reached: self.verified_weight + self.collected_weight,
             required: self.required,
             total: self.validators.total_weight(),
             excluded: self.excluded(),

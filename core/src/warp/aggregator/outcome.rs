@@ -36,7 +36,8 @@ pub enum Outcome {
     /// Every validator answered, failed or was excluded before the quorum was reached (or could no
     /// longer be reached).
     NotEnoughSignatures {
-        /// The weight of the valid signatures collected.
+        /// The weight of the well-formed signatures received. Signatures are verified only once
+        /// they could complete the quorum, so when it was out of reach they were never checked.
         reached: u64,
         /// The weight the quorum requires (⌈total·num/den⌉).
         required: u64,
