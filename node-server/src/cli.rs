@@ -21,14 +21,25 @@ pub struct Cli {
 pub enum Command {
     /// Run the host: WebSocket protocol, inference, /v1/info, /health, /metrics on one port.
     Serve(Box<ServeArgs>),
-    /// Print a new host key: private key, public key and address.
-    Keygen,
+    /// Print a new host key: private key, public key and address (`--bls`: a BLS key).
+    Keygen(KeygenArgs),
     /// Talk to a host from the terminal through an encrypted session.
     Chat(ChatArgs),
     /// Sign a JSON payload from stdin as a SignedMessage envelope (printed to stdout).
     Sign(SignArgs),
     /// Verify a SignedMessage envelope from stdin; prints the result as JSON; exit 1 when invalid.
     Verify(VerifyArgs),
+    /// Warp signature aggregation (LP-118): aggregate or verify signed messages.
+    #[command(subcommand)]
+    Warp(crate::warp::cli::WarpCommand),
+}
+
+/// `confide-node keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Print a BLS key (for Warp) with its public key and proof of possession instead.
+    #[arg(long)]
+    pub bls: bool,
 }
 
 /// Log output format.
@@ -151,6 +162,9 @@ pub struct ServeArgs {
     /// TOML file with any of these options (flags given on the command line win).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Warp signing (with BLS_PRIVATE_KEY or --dev).
+    #[command(flatten)]
+    pub warp: crate::warp::args::WarpServeArgs,
 }
 
 /// `confide-node chat`.

@@ -7,6 +7,7 @@
 //! - [`backend`]: what generates text: [`inference`] (llama.cpp through `llama-cpp-2`) or
 //!   [`upstream`] (an OpenAI-compatible server).
 //! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
+//! - [`warp`]: Warp signature aggregation (LP-118): the signer route and `warp aggregate|verify`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -22,3 +23,4 @@ pub mod serve;
 pub mod server;
 pub mod signing;
 pub mod upstream;
+pub mod warp;
