@@ -1,7 +1,7 @@
 //! Verification over several keys: one message signed by many (FastAggregateVerify), distinct
 //! messages (AggregateVerify), and public-key aggregation.
 
-use blst::BLST_ERROR;
+use blst::{BLST_ERROR, MultiPoint};
 
 use super::ciphersuite::Ciphersuite;
 use super::public_key::{PUBLIC_KEY_LEN, PublicKey, is_g1_infinity};
@@ -13,16 +13,12 @@ use crate::error::{Error, Result};
 pub fn aggregate_public_keys<'a>(
     keys: impl IntoIterator<Item = &'a PublicKey>,
 ) -> Result<PublicKey> {
-    let mut iter = keys.into_iter();
-    let first = iter
-        .next()
-        .ok_or_else(|| Error::invalid_key("no public keys to aggregate"))?;
-    let mut sum = blst::min_pk::AggregatePublicKey::from_public_key(first.blst());
-    for key in iter {
-        sum.add_aggregate(&blst::min_pk::AggregatePublicKey::from_public_key(
-            key.blst(),
-        ));
+    let points: Vec<blst::min_pk::PublicKey> = keys.into_iter().map(|k| *k.blst()).collect();
+    if points.is_empty() {
+        return Err(Error::invalid_key("no public keys to aggregate"));
     }
+    // blst's batched affine addition: one inversion for the whole tree of additions.
+    let sum = points.add();
     let point = sum.to_public_key();
     let compressed: [u8; PUBLIC_KEY_LEN] = point.compress();
     if is_g1_infinity(&compressed) {
