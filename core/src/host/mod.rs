@@ -99,5 +99,6 @@ pub use init::{InitJob, InitOutcome};
 pub use output::{
     FinishReason, GenerationEvent, GenerationId, GenerationStart, Observation, Output,
 };
+#[cfg(feature = "warp")]
 pub(crate) use rate::TokenBucket;
 pub use replay_memory::{BoundedReplayMemory, InitFingerprint, REPLAY_ENTRY_BYTES, ReplayMemory};
