@@ -200,6 +200,16 @@ enum ConfideErrorCode
     CONFIDE_ERROR_CODE_INVALID_BASE64 = 34,
     // No public key is known for a signer or certifier.
     CONFIDE_ERROR_CODE_KEY_UNAVAILABLE = 35,
+    // Warp: the signatures carry less weight than the quorum requires.
+    CONFIDE_ERROR_CODE_INSUFFICIENT_WEIGHT = 40,
+    // Warp: a message is for another network id or source chain than the one expected.
+    CONFIDE_ERROR_CODE_WRONG_NETWORK = 41,
+    // Warp: a validator set is malformed (an invalid key, no weight, weights that overflow).
+    CONFIDE_ERROR_CODE_INVALID_VALIDATOR_SET = 42,
+    // Warp: the signer's verifier refused to sign the message (LP-118 `VerifyError`).
+    CONFIDE_ERROR_CODE_MESSAGE_REFUSED = 43,
+    // Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
+    CONFIDE_ERROR_CODE_MESSAGE_NOT_FOUND = 44,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

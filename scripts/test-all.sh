@@ -96,10 +96,17 @@ run_node_checks() {
   bash bindings/napi/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
 }
 
-# One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines
-# and the other suites' "N passed, N failed" lines).
+# UniFFI: generated Swift/Kotlin/Python fresh, the Python wheel in a fresh venv (stubtest, mypy,
+# pytest incl. a live session against confide-node), the Kotlin program on the JVM.
+run_uniffi_checks() {
+  step "UniFFI bindings (Python wheel, Kotlin, Swift sources)"
+  bash bindings/uniffi/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
+# One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines,
+# node's "# pass N" / "# fail N", pytest's "N passed in Ts" and the other suites' "N passed, N failed").
 print_summary() {
-  awk '/^test result:|passed, [0-9]+ failed/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  awk '/^test result:|passed, [0-9]+ failed|[0-9]+ passed in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
        /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
        END { printf "\nSummary: %d passed, %d failed\n", p, f }' "$TEST_LOG"
 }
@@ -111,7 +118,7 @@ run_fuzz_smoke() {
     return
   fi
   ensure_cargo_tool cargo-fuzz cargo-fuzz 0.13.2
-  for target in host_frame client_frame; do
+  for target in host_frame client_frame feed warp_codec; do
     step "cargo fuzz run $target for ${FUZZ_SECONDS}s"
     (cd core && cargo +nightly fuzz run "$target" -- -max_total_time="$FUZZ_SECONDS" 2>&1 | tail -n 3)
   done
@@ -121,6 +128,7 @@ ensure_prerequisites
 run_rust_checks
 run_c_checks
 run_node_checks
+run_uniffi_checks
 run_quick_start
 run_fuzz_smoke
 step "all suites passed"

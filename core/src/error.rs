@@ -84,11 +84,22 @@ pub enum ErrorCode {
     InvalidBase64 = 34,
     /// No public key is known for a signer or certifier (the key resolver had none).
     KeyUnavailable = 35,
+    /// Warp: the signatures of a message, or those an aggregator could collect, carry less weight than
+    /// the quorum requires.
+    InsufficientWeight = 40,
+    /// Warp: a message is for another network id or source chain than the one expected.
+    WrongNetwork = 41,
+    /// Warp: a validator set is malformed (an invalid key, no weight, weights that overflow).
+    InvalidValidatorSet = 42,
+    /// Warp: the signer's verifier refused to sign the message (LP-118 `VerifyError`).
+    MessageRefused = 43,
+    /// Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
+    MessageNotFound = 44,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 40] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -124,6 +135,11 @@ impl ErrorCode {
         Self::InvalidFeed,
         Self::InvalidBase64,
         Self::KeyUnavailable,
+        Self::InsufficientWeight,
+        Self::WrongNetwork,
+        Self::InvalidValidatorSet,
+        Self::MessageRefused,
+        Self::MessageNotFound,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -164,6 +180,11 @@ impl ErrorCode {
             Self::InvalidFeed => "INVALID_FEED",
             Self::InvalidBase64 => "INVALID_BASE64",
             Self::KeyUnavailable => "KEY_UNAVAILABLE",
+            Self::InsufficientWeight => "INSUFFICIENT_WEIGHT",
+            Self::WrongNetwork => "WRONG_NETWORK",
+            Self::InvalidValidatorSet => "INVALID_VALIDATOR_SET",
+            Self::MessageRefused => "MESSAGE_REFUSED",
+            Self::MessageNotFound => "MESSAGE_NOT_FOUND",
         }
     }
 
@@ -306,8 +327,20 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_round_trip() {
-        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+        // 1–31 are contiguous; later codes come in ranges (LLMFeed: 32–39, Warp: 40–49), always
+        // ascending.
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate().take(31) {
             assert_eq!(code.number() as usize, i + 1);
+        }
+        for pair in ErrorCode::ALL.windows(2) {
+            assert!(
+                pair[0].number() < pair[1].number(),
+                "{} then {}",
+                pair[0],
+                pair[1]
+            );
+        }
+        for code in ErrorCode::ALL {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
         }
         assert_eq!(ErrorCode::parse("NOPE"), None);

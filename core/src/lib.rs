@@ -10,6 +10,8 @@
 //! - [`signed`]: `SignedMessage<T>` envelopes, verification policy and replay guard.
 //! - [`host`]: the sans-IO host engine every host drives (its example runs a whole exchange).
 //! - [`feed`]: LLMFeed canonical JSON, Ed25519 signatures, certification and trust evaluation.
+//! - `warp` (feature `warp`, on by default): Warp signature aggregation (LP-118): BLS, codecs,
+//!   validator sets, the signature handler and the aggregator state machine.
 //! - [`Error`] / [`ErrorCode`]: one error type with stable codes shared by every binding.
 
 #![forbid(unsafe_code)]
@@ -22,5 +24,7 @@ pub mod feed;
 pub mod hex;
 pub mod host;
 pub mod signed;
+#[cfg(feature = "warp")]
+pub mod warp;
 
 pub use error::{Error, ErrorCode, ErrorDetail, Result};

@@ -91,6 +91,16 @@ pub enum ConfideErrorCode {
     InvalidBase64 = 34,
     /// No public key is known for a signer or certifier.
     KeyUnavailable = 35,
+    /// Warp: the signatures carry less weight than the quorum requires.
+    InsufficientWeight = 40,
+    /// Warp: a message is for another network id or source chain than the one expected.
+    WrongNetwork = 41,
+    /// Warp: a validator set is malformed (an invalid key, no weight, weights that overflow).
+    InvalidValidatorSet = 42,
+    /// Warp: the signer's verifier refused to sign the message (LP-118 `VerifyError`).
+    MessageRefused = 43,
+    /// Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
+    MessageNotFound = 44,
 }
 
 /// How a client authenticates `encrypted_session_init` (E2EE.md §1). Pass as `uint32_t`.
@@ -228,6 +238,11 @@ mod tests {
             (C::InvalidFeed, ErrorCode::InvalidFeed),
             (C::InvalidBase64, ErrorCode::InvalidBase64),
             (C::KeyUnavailable, ErrorCode::KeyUnavailable),
+            (C::InsufficientWeight, ErrorCode::InsufficientWeight),
+            (C::WrongNetwork, ErrorCode::WrongNetwork),
+            (C::InvalidValidatorSet, ErrorCode::InvalidValidatorSet),
+            (C::MessageRefused, ErrorCode::MessageRefused),
+            (C::MessageNotFound, ErrorCode::MessageNotFound),
         ];
         // A code added to the core must be added to the header enum too.
         assert_eq!(pairs.len(), ErrorCode::ALL.len());

@@ -21,7 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the host: WebSocket protocol, inference, /v1/info, /health, /metrics on one port.
     Serve(Box<ServeArgs>),
-    /// Print a new host key: private key, public key and address (`--ed25519`: a feed signing key).
+    /// Print a new host key: private key, public key and address (`--ed25519`: a feed signing
+    /// key; `--bls`: a Warp BLS key).
     Keygen(KeygenArgs),
     /// Talk to a host from the terminal through an encrypted session.
     Chat(ChatArgs),
@@ -31,6 +32,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// LLMFeed: verify, sign or certify `.llmfeed.json` files.
     Feed(crate::feed_cli::FeedArgs),
+    /// Warp signature aggregation (LP-118): aggregate or verify signed messages.
+    #[command(subcommand)]
+    Warp(crate::warp::cli::WarpCommand),
 }
 
 /// `confide-node keygen`.
@@ -38,11 +42,14 @@ pub enum Command {
 pub struct KeygenArgs {
     /// An Ed25519 key pair for signing LLMFeeds instead: PKCS#8 PEM private key on stdout, SPKI PEM
     /// public key on stderr.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "bls")]
     pub ed25519: bool,
     /// With --ed25519: write ed25519-private.pem (mode 600) and public.pem into this directory.
     #[arg(long, requires = "ed25519", value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Print a BLS key (for Warp) with its public key and proof of possession instead.
+    #[arg(long)]
+    pub bls: bool,
 }
 
 /// Log output format.
@@ -182,6 +189,9 @@ pub struct ServeArgs {
     /// TOML file with any of these options (flags given on the command line win).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Warp signing (with BLS_PRIVATE_KEY or --dev).
+    #[command(flatten)]
+    pub warp: crate::warp::args::WarpServeArgs,
 }
 
 /// `confide-node chat`.

@@ -169,7 +169,7 @@ pub fn config_file_args(path: &Path) -> Result<Vec<String>, String> {
         .parse()
         .map_err(|err| format!("config file {} is not valid TOML: {err}", path.display()))?;
     let mut args = Vec::new();
-    for (key, value) in table {
+    for (key, value) in flatten_tables(table) {
         let flag = format!("--{}", key.replace('_', "-"));
         let values = match value {
             toml::Value::Array(items) => items,
@@ -187,6 +187,22 @@ pub fn config_file_args(path: &Path) -> Result<Vec<String>, String> {
         }
     }
     Ok(args)
+}
+
+/// `[warp] network_id = 1` (or `warp.network_id = 1`) is the key `warp-network_id` → `--warp-network-id`.
+fn flatten_tables(table: toml::Table) -> Vec<(String, toml::Value)> {
+    let mut out = Vec::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(inner) => out.extend(
+                flatten_tables(inner)
+                    .into_iter()
+                    .map(|(inner_key, value)| (format!("{key}-{inner_key}"), value)),
+            ),
+            other => out.push((key, other)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -216,6 +232,8 @@ mod tests {
                 "--require-encryption"
             ]
         );
+        std::fs::write(&path, "[warp]\nnetwork_id = 5\n").unwrap();
+        assert_eq!(config_file_args(&path).unwrap(), ["--warp-network-id", "5"]);
         std::fs::write(&path, "listen = [").unwrap();
         assert!(
             config_file_args(&path)

@@ -8,6 +8,8 @@
 //!   [`upstream`] (an OpenAI-compatible server).
 //! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools; [`feed_cli`]:
 //!   the LLMFeed tools (`feed verify|sign|certify`, `keygen --ed25519`).
+//! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
+//! - [`warp`]: Warp signature aggregation (LP-118): the signer route and `warp aggregate|verify`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -24,3 +26,4 @@ pub mod serve;
 pub mod server;
 pub mod signing;
 pub mod upstream;
+pub mod warp;

@@ -22,20 +22,32 @@ fn main() -> ExitCode {
     };
     init_logging(log_format);
     let host_key = take_host_key_from_environment();
+    let bls_key = take_from_environment(confide_node_server::warp::key::BLS_KEY_ENV);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime starts");
     let outcome = match cli.command {
         Command::Serve(args) => runtime
-            .block_on(serve::run(&args, host_key.as_deref().map(String::as_str)))
+            .block_on(serve::run(
+                &args,
+                host_key.as_deref().map(String::as_str),
+                bls_key.as_deref().map(String::as_str),
+            ))
             .map(|()| true),
         Command::Keygen(args) if args.ed25519 => {
             feed_cli::keygen::run(args.out_dir.as_deref()).map(|()| true)
         }
+        Command::Keygen(args) if args.bls => {
+            print!("{}", confide_node_server::warp::cli::keygen_bls());
+            Ok(true)
+        }
         Command::Keygen(_) => {
             print!("{}", signing::keygen());
             Ok(true)
+        }
+        Command::Warp(command) => {
+            return ExitCode::from(runtime.block_on(confide_node_server::warp::cli::run(command)));
         }
         Command::Chat(args) => runtime.block_on(chat::run(args)).map(|()| true),
         Command::Sign(args) => signing::sign(&args, &mut std::io::stdin().lock()).map(|envelope| {
@@ -69,6 +81,17 @@ fn take_host_key_from_environment() -> Option<Zeroizing<String>> {
         // SAFETY: called from `main` before the tokio runtime (or any other thread) starts, so no
         // other thread can be reading the environment concurrently.
         unsafe { std::env::remove_var(HOST_KEY_ENV) };
+    }
+    value
+}
+
+/// Reads an environment variable holding a secret and removes it from the environment (as
+/// `HOST_PRIVATE_KEY` above).
+fn take_from_environment(name: &str) -> Option<Zeroizing<String>> {
+    let value = std::env::var(name).ok().map(Zeroizing::new);
+    if value.is_some() {
+        // SAFETY: called from `main` before the tokio runtime (or any other thread) starts.
+        unsafe { std::env::remove_var(name) };
     }
     value
 }

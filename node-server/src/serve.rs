@@ -26,7 +26,12 @@ pub struct Prepared {
 /// upstream, and builds the state.
 /// `env_key` is the value of `HOST_PRIVATE_KEY`, which `main` takes out of the environment before
 /// any thread starts (so no process the host starts inherits it).
-pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared, String> {
+/// `bls_env` is the value of `BLS_PRIVATE_KEY`, taken out of the environment the same way.
+pub async fn prepare(
+    args: &ServeArgs,
+    env_key: Option<&str>,
+    bls_env: Option<&str>,
+) -> Result<Prepared, String> {
     let host_key =
         HostKey::resolve(env_key, args.dev, &mut rand::rng()).map_err(|err| err.to_string())?;
     let (mut models, model_part) = match args.backend {
@@ -47,8 +52,14 @@ pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared
         ),
         HostKey::None => format!("NO host key ({HOST_KEY_ENV} unset): plaintext sessions only"),
     };
+    let bls_key = crate::warp::key::resolve(bls_env, args.dev, &mut rand::rng())?;
+    let warp_part = match &bls_key {
+        Some(key) => format!("warp BLS key {}", key.public_key().to_hex()),
+        None => "no warp BLS key (BLS_PRIVATE_KEY unset): not signing".to_owned(),
+    };
+    let warp = crate::warp::WarpNode::new(args.warp.clone(), bls_key);
     let startup_line = format!(
-        "confide-node {} listening on {} | {key_part} | {model_part}",
+        "confide-node {} listening on {} | {key_part} | {warp_part} | {model_part}",
         env!("CARGO_PKG_VERSION"),
         args.listen,
     );
@@ -59,8 +70,9 @@ pub async fn prepare(args: &ServeArgs, env_key: Option<&str>) -> Result<Prepared
         HostKey::Configured(key) | HostKey::Ephemeral(key) => Some(key),
         HostKey::None => None,
     };
-    let state = AppState::new(ServerConfig::from(args), secret, models)
+    let mut state = AppState::new(ServerConfig::from(args), secret, models)
         .map_err(|err| err.message().to_owned())?;
+    state.warp = Some(Arc::new(warp));
     Ok(Prepared {
         state: Arc::new(state),
         startup_line,
@@ -162,8 +174,12 @@ fn default_cache_dir() -> PathBuf {
 }
 
 /// Binds, prints the startup line and serves until SIGINT or SIGTERM.
-pub async fn run(args: &ServeArgs, env_key: Option<&str>) -> Result<(), String> {
-    let prepared = prepare(args, env_key).await?;
+pub async fn run(
+    args: &ServeArgs,
+    env_key: Option<&str>,
+    bls_env: Option<&str>,
+) -> Result<(), String> {
+    let prepared = prepare(args, env_key, bls_env).await?;
     let server = Server::bind(args.listen, Arc::clone(&prepared.state))
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

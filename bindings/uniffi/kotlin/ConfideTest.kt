@@ -94,7 +94,7 @@ fun main(args: Array<String>) {
         val text = events.filterIsInstance<ClientEvent.Chunk>().joinToString("") { it.text }
         expect(text == "Hi there") { text }
         val end = events.last() as ClientEvent.End
-        expect(end.verified && end.usage == Usage(3u, 2u, 5u)) { "$end" }
+        expect(end.verified && end.usage == Usage(3u, 2u, 5u, null)) { "$end" }
         val receipt = verifyMessage(end.receipt!!, System.currentTimeMillis().toULong() / 1000u)
         expect(receipt.signer == endpoint.address()) { "$receipt" }
         client.closeSession()

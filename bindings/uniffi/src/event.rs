@@ -18,6 +18,19 @@ pub struct Usage {
     pub completion_tokens: u64,
     /// Sum of both.
     pub total_tokens: u64,
+    /// The model's context window in tokens, when the host said.
+    #[serde(default)]
+    pub context_window_size: Option<u64>,
+}
+
+/// The counts of a `TOKEN_LIMIT_EXCEEDED` error.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, uniffi::Record)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLimit {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// The model's context window in tokens.
+    pub context_window_size: u64,
 }
 
 /// A host frame, decrypted and checked (E2EE.md §3). Request ids are strings (a numeric id is
@@ -82,6 +95,8 @@ pub enum ClientEvent {
         /// an error). False when the host sent none (the deployed Fabstir host never does): the
         /// answer is unverified.
         verified: bool,
+        /// True when the host lowered the request's `max_tokens` to its cap.
+        max_tokens_capped: bool,
     },
     /// An error the host reported (returned, not raised: the session goes on).
     Error {
@@ -91,6 +106,9 @@ pub enum ClientEvent {
         code: String,
         /// The host's message.
         message: String,
+        /// `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+        #[serde(default)]
+        token_limit: Option<TokenLimit>,
     },
 }
 
@@ -160,8 +178,12 @@ mod tests {
                 e2ee::ClientEvent::End {
                     id: Some(WireId::from("m1")),
                     finish_reason: Some("length".into()),
-                    usage: Some(CoreUsage::new(2, 3)),
+                    usage: Some(CoreUsage {
+                        context_window_size: Some(2048),
+                        ..CoreUsage::new(2, 3)
+                    }),
                     receipt: None,
+                    max_tokens_capped: true,
                 },
                 ClientEvent::End {
                     id: Some("m1".into()),
@@ -170,21 +192,31 @@ mod tests {
                         prompt_tokens: 2,
                         completion_tokens: 3,
                         total_tokens: 5,
+                        context_window_size: Some(2048),
                     }),
                     receipt: None,
                     verified: false,
+                    max_tokens_capped: true,
                 },
             ),
             (
                 e2ee::ClientEvent::Error {
-                    code: "RATE_LIMITED".into(),
-                    message: "slow down".into(),
+                    code: "TOKEN_LIMIT_EXCEEDED".into(),
+                    message: "too long".into(),
                     id: None,
+                    token_limit: Some(e2ee::TokenLimit {
+                        prompt_tokens: 900,
+                        context_window_size: 512,
+                    }),
                 },
                 ClientEvent::Error {
                     id: None,
-                    code: "RATE_LIMITED".into(),
-                    message: "slow down".into(),
+                    code: "TOKEN_LIMIT_EXCEEDED".into(),
+                    message: "too long".into(),
+                    token_limit: Some(TokenLimit {
+                        prompt_tokens: 900,
+                        context_window_size: 512,
+                    }),
                 },
             ),
         ];

@@ -480,7 +480,6 @@ impl ClientSession {
     }
 }
 
-/// The signer's public key: known up front, or recovered from its signature over `digest`.
 /// The key that signed the init: the one the signer reports (a local key), else the one its
 /// signature recovers to, which must have the address the signer reports, if it reports one (a
 /// wallet that knows only its address): `INVALID_SIGNER` when another key signed.

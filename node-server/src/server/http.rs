@@ -42,6 +42,9 @@ pub async fn route(
             respond(StatusCode::OK, "application/json", state.info_json())
         }
         (&Method::GET, "/health" | "/v1/health") => json(health::check(&state).await),
+        (&Method::POST, crate::warp::http::SIGNATURE_PATH) => {
+            crate::warp::http::signature(request, state.warp.clone()).await
+        }
         (&Method::GET, "/metrics") => respond(
             StatusCode::OK,
             "text/plain; version=0.0.4",

@@ -84,7 +84,11 @@ impl Server {
 /// Serves HTTP/1.1 on one TCP connection; closes keep-alive connections when draining starts.
 async fn serve_http(stream: tokio::net::TcpStream, state: Arc<AppState>, tracker: TaskTracker) {
     let service_state = Arc::clone(&state);
-    let service = service_fn(move |request| {
+    let peer = stream.peer_addr().ok().map(crate::warp::http::PeerAddr);
+    let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
         http::route(request, Arc::clone(&service_state), tracker.clone())
     });
     let connection = http1::Builder::new()

@@ -77,6 +77,8 @@ pub struct AppState {
     pub draining: CancellationToken,
     /// Cancelled when the shutdown grace period is over: running generations stop.
     pub abort_generations: CancellationToken,
+    /// The Warp signer (`POST /v1/warp/signature`, `/v1/info` fields); `None`: not configured.
+    pub warp: Option<Arc<crate::warp::WarpNode>>,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             connections: AtomicUsize::new(0),
             draining: CancellationToken::new(),
             abort_generations: CancellationToken::new(),
+            warp: None,
         })
     }
 
@@ -125,7 +128,7 @@ impl AppState {
             .map(|m| json!({"id": m.info.id, "aliases": m.aliases, "context_length": m.info.context_length}))
             .collect();
         let key = self.endpoint.host_key();
-        json!({
+        let mut info = json!({
             "version": env!("CARGO_PKG_VERSION"),
             "publicKey": key.map(|k| confide_core::hex::encode_prefixed(&k.public_key().to_compressed())),
             "address": key.map(|k| k.address().to_checksum()),
@@ -133,8 +136,11 @@ impl AppState {
             "models": models,
             "schemes": ["eip191", "sdk-transcript"],
             "chainIds": self.config.policy.chain_ids,
-        })
-        .to_string()
+        });
+        if let (Some(warp), Some(fields)) = (&self.warp, info.as_object_mut()) {
+            fields.extend(warp.info_fields());
+        }
+        info.to_string()
     }
 
     /// The metrics text, with the session gauges read from the engine.

@@ -1835,26 +1835,68 @@ class _UniffiFfiConverterTypeInitParams(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt64.write(value.timestamp, buf)
 
 @dataclass
-class Usage:
+class TokenLimit:
     """
-    Token counts of one response.
+    The counts of a `TOKEN_LIMIT_EXCEEDED` error.
 """
-    def __init__(self, *, prompt_tokens:int, completion_tokens:int, total_tokens:int):
+    def __init__(self, *, prompt_tokens:int, context_window_size:int):
         self.prompt_tokens = prompt_tokens
-        self.completion_tokens = completion_tokens
-        self.total_tokens = total_tokens
+        self.context_window_size = context_window_size
         
         
 
     
     def __str__(self):
-        return "Usage(prompt_tokens={}, completion_tokens={}, total_tokens={})".format(self.prompt_tokens, self.completion_tokens, self.total_tokens)
+        return "TokenLimit(prompt_tokens={}, context_window_size={})".format(self.prompt_tokens, self.context_window_size)
+    def __eq__(self, other):
+        if self.prompt_tokens != other.prompt_tokens:
+            return False
+        if self.context_window_size != other.context_window_size:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeTokenLimit(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return TokenLimit(
+            prompt_tokens=_UniffiFfiConverterUInt64.read(buf),
+            context_window_size=_UniffiFfiConverterUInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.prompt_tokens)
+        _UniffiFfiConverterUInt64.check_lower(value.context_window_size)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.prompt_tokens, buf)
+        _UniffiFfiConverterUInt64.write(value.context_window_size, buf)
+
+@dataclass
+class Usage:
+    """
+    Token counts of one response.
+"""
+    def __init__(self, *, prompt_tokens:int, completion_tokens:int, total_tokens:int, context_window_size:typing.Optional[int]):
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+        self.total_tokens = total_tokens
+        self.context_window_size = context_window_size
+        
+        
+
+    
+    def __str__(self):
+        return "Usage(prompt_tokens={}, completion_tokens={}, total_tokens={}, context_window_size={})".format(self.prompt_tokens, self.completion_tokens, self.total_tokens, self.context_window_size)
     def __eq__(self, other):
         if self.prompt_tokens != other.prompt_tokens:
             return False
         if self.completion_tokens != other.completion_tokens:
             return False
         if self.total_tokens != other.total_tokens:
+            return False
+        if self.context_window_size != other.context_window_size:
             return False
         return True
 
@@ -1865,6 +1907,7 @@ class _UniffiFfiConverterTypeUsage(_UniffiConverterRustBuffer):
             prompt_tokens=_UniffiFfiConverterUInt64.read(buf),
             completion_tokens=_UniffiFfiConverterUInt64.read(buf),
             total_tokens=_UniffiFfiConverterUInt64.read(buf),
+            context_window_size=_UniffiFfiConverterOptionalUInt64.read(buf),
         )
 
     @staticmethod
@@ -1872,12 +1915,14 @@ class _UniffiFfiConverterTypeUsage(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.check_lower(value.prompt_tokens)
         _UniffiFfiConverterUInt64.check_lower(value.completion_tokens)
         _UniffiFfiConverterUInt64.check_lower(value.total_tokens)
+        _UniffiFfiConverterOptionalUInt64.check_lower(value.context_window_size)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterUInt64.write(value.prompt_tokens, buf)
         _UniffiFfiConverterUInt64.write(value.completion_tokens, buf)
         _UniffiFfiConverterUInt64.write(value.total_tokens, buf)
+        _UniffiFfiConverterOptionalUInt64.write(value.context_window_size, buf)
 
 
 
@@ -2182,6 +2227,31 @@ class _UniffiFfiConverterOptionalTypeUsage(_UniffiConverterRustBuffer):
         else:
             raise InternalError("Unexpected flag byte for optional type")
 
+class _UniffiFfiConverterOptionalTypeTokenLimit(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeTokenLimit.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeTokenLimit.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeTokenLimit.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 
 
 
@@ -2385,7 +2455,7 @@ class ClientEvent:
         The end of a response (always after its `Final`).
 """
         
-        def __init__(self, id:typing.Optional[str], finish_reason:typing.Optional[str], usage:typing.Optional[Usage], receipt:typing.Optional[str], verified:bool):
+        def __init__(self, id:typing.Optional[str], finish_reason:typing.Optional[str], usage:typing.Optional[Usage], receipt:typing.Optional[str], verified:bool, max_tokens_capped:bool):
             self.id = id
             
             """
@@ -2422,6 +2492,12 @@ class ClientEvent:
         answer is unverified.
 """
         
+            self.max_tokens_capped = max_tokens_capped
+            
+            """
+        True when the host lowered the request's `max_tokens` to its cap.
+"""
+        
             pass
 
     
@@ -2429,7 +2505,7 @@ class ClientEvent:
             
     
         def __str__(self):
-            return "ClientEvent.END(id={}, finish_reason={}, usage={}, receipt={}, verified={})".format(self.id, self.finish_reason, self.usage, self.receipt, self.verified)
+            return "ClientEvent.END(id={}, finish_reason={}, usage={}, receipt={}, verified={}, max_tokens_capped={})".format(self.id, self.finish_reason, self.usage, self.receipt, self.verified, self.max_tokens_capped)
         def __eq__(self, other):
             if not isinstance(other, ClientEvent):
                 return NotImplemented
@@ -2445,6 +2521,8 @@ class ClientEvent:
                 return False
             if self.verified != other.verified:
                 return False
+            if self.max_tokens_capped != other.max_tokens_capped:
+                return False
             return True
 
     @dataclass
@@ -2453,7 +2531,7 @@ class ClientEvent:
         An error the host reported (returned, not raised: the session goes on).
 """
         
-        def __init__(self, id:typing.Optional[str], code:str, message:str):
+        def __init__(self, id:typing.Optional[str], code:str, message:str, token_limit:typing.Optional[TokenLimit]):
             self.id = id
             
             """
@@ -2472,6 +2550,12 @@ class ClientEvent:
         The host's message.
 """
         
+            self.token_limit = token_limit
+            
+            """
+        `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+"""
+        
             pass
 
     
@@ -2479,7 +2563,7 @@ class ClientEvent:
             
     
         def __str__(self):
-            return "ClientEvent.ERROR(id={}, code={}, message={})".format(self.id, self.code, self.message)
+            return "ClientEvent.ERROR(id={}, code={}, message={}, token_limit={})".format(self.id, self.code, self.message, self.token_limit)
         def __eq__(self, other):
             if not isinstance(other, ClientEvent):
                 return NotImplemented
@@ -2490,6 +2574,8 @@ class ClientEvent:
             if self.code != other.code:
                 return False
             if self.message != other.message:
+                return False
+            if self.token_limit != other.token_limit:
                 return False
             return True
 
@@ -2576,12 +2662,14 @@ class _UniffiFfiConverterTypeClientEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterOptionalTypeUsage.read(buf),
                 _UniffiFfiConverterOptionalString.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
+                _UniffiFfiConverterBoolean.read(buf),
             )
         if variant == 7:
             return ClientEvent.ERROR(
                 _UniffiFfiConverterOptionalString.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterOptionalTypeTokenLimit.read(buf),
             )
         raise InternalError("Raw enum value doesn't match any cases")
 
@@ -2612,11 +2700,13 @@ class _UniffiFfiConverterTypeClientEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterOptionalTypeUsage.check_lower(value.usage)
             _UniffiFfiConverterOptionalString.check_lower(value.receipt)
             _UniffiFfiConverterBoolean.check_lower(value.verified)
+            _UniffiFfiConverterBoolean.check_lower(value.max_tokens_capped)
             return
         if value.is_ERROR():
             _UniffiFfiConverterOptionalString.check_lower(value.id)
             _UniffiFfiConverterString.check_lower(value.code)
             _UniffiFfiConverterString.check_lower(value.message)
+            _UniffiFfiConverterOptionalTypeTokenLimit.check_lower(value.token_limit)
             return
         raise ValueError(value)
 
@@ -2648,11 +2738,13 @@ class _UniffiFfiConverterTypeClientEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterOptionalTypeUsage.write(value.usage, buf)
             _UniffiFfiConverterOptionalString.write(value.receipt, buf)
             _UniffiFfiConverterBoolean.write(value.verified, buf)
+            _UniffiFfiConverterBoolean.write(value.max_tokens_capped, buf)
         if value.is_ERROR():
             buf.write_i32(7)
             _UniffiFfiConverterOptionalString.write(value.id, buf)
             _UniffiFfiConverterString.write(value.code, buf)
             _UniffiFfiConverterString.write(value.message, buf)
+            _UniffiFfiConverterOptionalTypeTokenLimit.write(value.token_limit, buf)
 
 
 
@@ -5036,6 +5128,7 @@ __all__ = [
     "HostLimits",
     "HostPolicy",
     "InitParams",
+    "TokenLimit",
     "Usage",
     "Verified",
     "VerifyPolicy",

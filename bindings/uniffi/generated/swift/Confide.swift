@@ -2686,6 +2686,75 @@ public func FfiConverterTypeInitParams_lower(_ value: InitParams) -> RustBuffer 
 
 
 /**
+ * The counts of a `TOKEN_LIMIT_EXCEEDED` error.
+ */
+public struct TokenLimit: Equatable, Hashable {
+    /**
+     * Tokens in the prompt.
+     */
+    public var promptTokens: UInt64
+    /**
+     * The model's context window in tokens.
+     */
+    public var contextWindowSize: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Tokens in the prompt.
+         */promptTokens: UInt64, 
+        /**
+         * The model's context window in tokens.
+         */contextWindowSize: UInt64) {
+        self.promptTokens = promptTokens
+        self.contextWindowSize = contextWindowSize
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TokenLimit: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenLimit: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenLimit {
+        return
+            try TokenLimit(
+                promptTokens: FfiConverterUInt64.read(from: &buf), 
+                contextWindowSize: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TokenLimit, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.promptTokens, into: &buf)
+        FfiConverterUInt64.write(value.contextWindowSize, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenLimit_lift(_ buf: RustBuffer) throws -> TokenLimit {
+    return try FfiConverterTypeTokenLimit.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenLimit_lower(_ value: TokenLimit) -> RustBuffer {
+    return FfiConverterTypeTokenLimit.lower(value)
+}
+
+
+/**
  * Token counts of one response.
  */
 public struct Usage: Equatable, Hashable {
@@ -2701,6 +2770,10 @@ public struct Usage: Equatable, Hashable {
      * Sum of both.
      */
     public var totalTokens: UInt64
+    /**
+     * The model's context window in tokens, when the host said.
+     */
+    public var contextWindowSize: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2713,10 +2786,14 @@ public struct Usage: Equatable, Hashable {
          */completionTokens: UInt64, 
         /**
          * Sum of both.
-         */totalTokens: UInt64) {
+         */totalTokens: UInt64, 
+        /**
+         * The model's context window in tokens, when the host said.
+         */contextWindowSize: UInt64?) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.totalTokens = totalTokens
+        self.contextWindowSize = contextWindowSize
     }
 
     
@@ -2737,7 +2814,8 @@ public struct FfiConverterTypeUsage: FfiConverterRustBuffer {
             try Usage(
                 promptTokens: FfiConverterUInt64.read(from: &buf), 
                 completionTokens: FfiConverterUInt64.read(from: &buf), 
-                totalTokens: FfiConverterUInt64.read(from: &buf)
+                totalTokens: FfiConverterUInt64.read(from: &buf), 
+                contextWindowSize: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2745,6 +2823,7 @@ public struct FfiConverterTypeUsage: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.promptTokens, into: &buf)
         FfiConverterUInt64.write(value.completionTokens, into: &buf)
         FfiConverterUInt64.write(value.totalTokens, into: &buf)
+        FfiConverterOptionUInt64.write(value.contextWindowSize, into: &buf)
     }
 }
 
@@ -3036,7 +3115,10 @@ public enum ClientEvent: Equatable, Hashable {
          * the decrypted text and the token counts in `usage` (a receipt that does not match is
          * an error). False when the host sent none (the deployed Fabstir host never does): the
          * answer is unverified.
-         */verified: Bool
+         */verified: Bool, 
+        /**
+         * True when the host lowered the request's `max_tokens` to its cap.
+         */maxTokensCapped: Bool
     )
     /**
      * An error the host reported (returned, not raised: the session goes on).
@@ -3050,7 +3132,10 @@ public enum ClientEvent: Equatable, Hashable {
          */code: String, 
         /**
          * The host's message.
-         */message: String
+         */message: String, 
+        /**
+         * `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+         */tokenLimit: TokenLimit?
     )
 
 
@@ -3087,10 +3172,10 @@ public struct FfiConverterTypeClientEvent: FfiConverterRustBuffer {
         case 5: return .final(id: try FfiConverterOptionString.read(from: &buf), finishReason: try FfiConverterString.read(from: &buf)
         )
         
-        case 6: return .end(id: try FfiConverterOptionString.read(from: &buf), finishReason: try FfiConverterOptionString.read(from: &buf), usage: try FfiConverterOptionTypeUsage.read(from: &buf), receipt: try FfiConverterOptionString.read(from: &buf), verified: try FfiConverterBool.read(from: &buf)
+        case 6: return .end(id: try FfiConverterOptionString.read(from: &buf), finishReason: try FfiConverterOptionString.read(from: &buf), usage: try FfiConverterOptionTypeUsage.read(from: &buf), receipt: try FfiConverterOptionString.read(from: &buf), verified: try FfiConverterBool.read(from: &buf), maxTokensCapped: try FfiConverterBool.read(from: &buf)
         )
         
-        case 7: return .error(id: try FfiConverterOptionString.read(from: &buf), code: try FfiConverterString.read(from: &buf), message: try FfiConverterString.read(from: &buf)
+        case 7: return .error(id: try FfiConverterOptionString.read(from: &buf), code: try FfiConverterString.read(from: &buf), message: try FfiConverterString.read(from: &buf), tokenLimit: try FfiConverterOptionTypeTokenLimit.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -3130,20 +3215,22 @@ public struct FfiConverterTypeClientEvent: FfiConverterRustBuffer {
             FfiConverterString.write(finishReason, into: &buf)
             
         
-        case let .end(id,finishReason,usage,receipt,verified):
+        case let .end(id,finishReason,usage,receipt,verified,maxTokensCapped):
             writeInt(&buf, Int32(6))
             FfiConverterOptionString.write(id, into: &buf)
             FfiConverterOptionString.write(finishReason, into: &buf)
             FfiConverterOptionTypeUsage.write(usage, into: &buf)
             FfiConverterOptionString.write(receipt, into: &buf)
             FfiConverterBool.write(verified, into: &buf)
+            FfiConverterBool.write(maxTokensCapped, into: &buf)
             
         
-        case let .error(id,code,message):
+        case let .error(id,code,message,tokenLimit):
             writeInt(&buf, Int32(7))
             FfiConverterOptionString.write(id, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(message, into: &buf)
+            FfiConverterOptionTypeTokenLimit.write(tokenLimit, into: &buf)
             
         }
     }
@@ -3888,6 +3975,30 @@ fileprivate struct FfiConverterOptionTypeHostPolicy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeHostPolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTokenLimit: FfiConverterRustBuffer {
+    typealias SwiftType = TokenLimit?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTokenLimit.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTokenLimit.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

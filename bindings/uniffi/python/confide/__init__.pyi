@@ -58,7 +58,20 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
-    def __init__(self, *, prompt_tokens: int, completion_tokens: int, total_tokens: int) -> None: ...
+    context_window_size: int | None
+    def __init__(
+        self,
+        *,
+        prompt_tokens: int,
+        completion_tokens: int,
+        total_tokens: int,
+        context_window_size: int | None,
+    ) -> None: ...
+
+class TokenLimit:
+    prompt_tokens: int
+    context_window_size: int
+    def __init__(self, *, prompt_tokens: int, context_window_size: int) -> None: ...
 
 class ClientEvent:
     def __init__(self) -> None: ...
@@ -87,6 +100,7 @@ class ClientEvent:
         usage: Usage | None
         receipt: str | None
         verified: bool
+        max_tokens_capped: bool
         def __init__(
             self,
             id: str | None,
@@ -94,12 +108,16 @@ class ClientEvent:
             usage: Usage | None,
             receipt: str | None,
             verified: bool,
+            max_tokens_capped: bool,
         ) -> None: ...
     class ERROR(ClientEvent):
         id: str | None
         code: str
         message: str
-        def __init__(self, id: str | None, code: str, message: str) -> None: ...
+        token_limit: TokenLimit | None
+        def __init__(
+            self, id: str | None, code: str, message: str, token_limit: TokenLimit | None
+        ) -> None: ...
     def is_CONNECTED(self) -> bool: ...
     def is_connected(self) -> bool: ...
     def is_PONG(self) -> bool: ...

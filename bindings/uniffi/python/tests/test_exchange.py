@@ -27,7 +27,9 @@ def test_full_exchange_streams_the_answer_and_a_verified_receipt(scheme):
     assert final == confide.ClientEvent.FINAL(id="m1", finish_reason="stop")
     assert isinstance(end, confide.ClientEvent.END) and end.is_end()
     assert end.verified and end.finish_reason == "stop"
-    assert end.usage == confide.Usage(prompt_tokens=3, completion_tokens=3, total_tokens=6)
+    assert end.usage == confide.Usage(
+        prompt_tokens=3, completion_tokens=3, total_tokens=6, context_window_size=None
+    )
 
     # The receipt is evidence anyone can check: signed by the host for this client and answer.
     verified = confide.verify_message(end.receipt, now_ms() // 1000)

@@ -4610,6 +4610,53 @@ public object FfiConverterTypeInitParams: FfiConverterRustBuffer<InitParams> {
 
 
 /**
+ * The counts of a `TOKEN_LIMIT_EXCEEDED` error.
+ */
+data class TokenLimit (
+    /**
+     * Tokens in the prompt.
+     */
+    var `promptTokens`: kotlin.ULong
+    , 
+    /**
+     * The model's context window in tokens.
+     */
+    var `contextWindowSize`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenLimit: FfiConverterRustBuffer<TokenLimit> {
+    override fun read(buf: ByteBuffer): TokenLimit {
+        return TokenLimit(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TokenLimit) = (
+            FfiConverterULong.allocationSize(value.`promptTokens`) +
+            FfiConverterULong.allocationSize(value.`contextWindowSize`)
+    )
+
+    override fun write(value: TokenLimit, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`promptTokens`, buf)
+            FfiConverterULong.write(value.`contextWindowSize`, buf)
+    }
+}
+
+
+
+/**
  * Token counts of one response.
  */
 data class Usage (
@@ -4627,6 +4674,11 @@ data class Usage (
      * Sum of both.
      */
     var `totalTokens`: kotlin.ULong
+    , 
+    /**
+     * The model's context window in tokens, when the host said.
+     */
+    var `contextWindowSize`: kotlin.ULong?
     
 ){
     
@@ -4646,19 +4698,22 @@ public object FfiConverterTypeUsage: FfiConverterRustBuffer<Usage> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
         )
     }
 
     override fun allocationSize(value: Usage) = (
             FfiConverterULong.allocationSize(value.`promptTokens`) +
             FfiConverterULong.allocationSize(value.`completionTokens`) +
-            FfiConverterULong.allocationSize(value.`totalTokens`)
+            FfiConverterULong.allocationSize(value.`totalTokens`) +
+            FfiConverterOptionalULong.allocationSize(value.`contextWindowSize`)
     )
 
     override fun write(value: Usage, buf: ByteBuffer) {
             FfiConverterULong.write(value.`promptTokens`, buf)
             FfiConverterULong.write(value.`completionTokens`, buf)
             FfiConverterULong.write(value.`totalTokens`, buf)
+            FfiConverterOptionalULong.write(value.`contextWindowSize`, buf)
     }
 }
 
@@ -4921,7 +4976,11 @@ sealed class ClientEvent {
          * an error). False when the host sent none (the deployed Fabstir host never does): the
          * answer is unverified.
          */
-        val `verified`: kotlin.Boolean) : ClientEvent()
+        val `verified`: kotlin.Boolean, 
+        /**
+         * True when the host lowered the request's `max_tokens` to its cap.
+         */
+        val `maxTokensCapped`: kotlin.Boolean) : ClientEvent()
         
     {
         
@@ -4944,7 +5003,11 @@ sealed class ClientEvent {
         /**
          * The host's message.
          */
-        val `message`: kotlin.String) : ClientEvent()
+        val `message`: kotlin.String, 
+        /**
+         * `TOKEN_LIMIT_EXCEEDED`: the prompt's tokens and the model's context window.
+         */
+        val `tokenLimit`: org.confide.TokenLimit?) : ClientEvent()
         
     {
         
@@ -4992,11 +5055,13 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
                 FfiConverterOptionalTypeUsage.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterBoolean.read(buf),
+                FfiConverterBoolean.read(buf),
                 )
             7 -> ClientEvent.Error(
                 FfiConverterOptionalString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
+                FfiConverterOptionalTypeTokenLimit.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -5051,6 +5116,7 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
                 + FfiConverterOptionalTypeUsage.allocationSize(value.`usage`)
                 + FfiConverterOptionalString.allocationSize(value.`receipt`)
                 + FfiConverterBoolean.allocationSize(value.`verified`)
+                + FfiConverterBoolean.allocationSize(value.`maxTokensCapped`)
             )
         }
         is ClientEvent.Error -> {
@@ -5060,6 +5126,7 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
                 + FfiConverterOptionalString.allocationSize(value.`id`)
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterOptionalTypeTokenLimit.allocationSize(value.`tokenLimit`)
             )
         }
     }
@@ -5102,6 +5169,7 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
                 FfiConverterOptionalTypeUsage.write(value.`usage`, buf)
                 FfiConverterOptionalString.write(value.`receipt`, buf)
                 FfiConverterBoolean.write(value.`verified`, buf)
+                FfiConverterBoolean.write(value.`maxTokensCapped`, buf)
                 Unit
             }
             is ClientEvent.Error -> {
@@ -5109,6 +5177,7 @@ public object FfiConverterTypeClientEvent : FfiConverterRustBuffer<ClientEvent>{
                 FfiConverterOptionalString.write(value.`id`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`message`, buf)
+                FfiConverterOptionalTypeTokenLimit.write(value.`tokenLimit`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5804,6 +5873,38 @@ public object FfiConverterOptionalTypeHostPolicy: FfiConverterRustBuffer<HostPol
         } else {
             buf.put(1)
             FfiConverterTypeHostPolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTokenLimit: FfiConverterRustBuffer<TokenLimit?> {
+    override fun read(buf: ByteBuffer): TokenLimit? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTokenLimit.read(buf)
+    }
+
+    override fun allocationSize(value: TokenLimit?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTokenLimit.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TokenLimit?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTokenLimit.write(value, buf)
         }
     }
 }
