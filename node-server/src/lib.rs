@@ -8,7 +8,7 @@
 //!   [`upstream`] (an OpenAI-compatible server).
 //! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools; [`feed_cli`]:
 //!   the LLMFeed tools (`feed verify|sign|certify`, `keygen --ed25519`).
-//! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools.
+//! - [`http_client`]: the plain-HTTP client of the tools and of the Warp aggregator driver.
 //! - [`warp`]: Warp signature aggregation (LP-118): the signer route and `warp aggregate|verify`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -20,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod feed_cli;
 pub mod host_key;
+pub mod http_client;
 pub mod inference;
 pub mod metrics;
 pub mod serve;

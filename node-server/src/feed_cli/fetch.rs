@@ -4,12 +4,9 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::header::HOST;
-use hyper::{Request, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use hyper::StatusCode;
+
+use crate::http_client;
 
 /// How long one fetch may take, connect to last byte.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,59 +26,17 @@ pub async fn fetch(url: &str, cap: usize) -> Result<Vec<u8>, String> {
 }
 
 async fn get(url: &str, cap: usize) -> Result<Vec<u8>, String> {
-    let uri: Uri = url.parse().map_err(|_| format!("{url} is not a URL"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(format!(
-                "cannot fetch {url}: https:// needs TLS, which confide-node does not include; \
-                 download the file and pass it with --key/--key-map (or a local file path)"
-            ));
+    let answer = http_client::send(url, None, cap).await.map_err(|error| {
+        if url.starts_with("https://") {
+            format!(
+                "{error}; download the file and pass it with --key/--key-map (or a local file path)"
+            )
+        } else {
+            error
         }
-        _ => return Err(format!("{url} must start with http://")),
+    })?;
+    if answer.status != StatusCode::OK {
+        return Err(format!("GET {url} answered HTTP {}", answer.status));
     }
-    let authority = uri
-        .authority()
-        .ok_or_else(|| format!("{url} has no host"))?;
-    let address = format!(
-        "{}:{}",
-        authority.host(),
-        authority.port_u16().unwrap_or(80)
-    );
-    let stream = TcpStream::connect(&address)
-        .await
-        .map_err(|err| format!("cannot reach {address}: {err}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|err| format!("HTTP handshake with {address} failed: {err}"))?;
-    let driver = tokio::spawn(connection);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = Request::get(path)
-        .header(HOST, authority.as_str())
-        .body(Empty::<Bytes>::new())
-        .map_err(|err| format!("cannot build the request for {url}: {err}"))?;
-    let result = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|err| format!("GET {url} failed: {err}"))?;
-        if response.status() != StatusCode::OK {
-            return Err(format!("GET {url} answered HTTP {}", response.status()));
-        }
-        let mut body = response.into_body();
-        let mut out = Vec::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|err| format!("reading {url} failed: {err}"))?;
-            if let Some(data) = frame.data_ref() {
-                if out.len() + data.len() > cap {
-                    return Err(format!("{url} is larger than {cap} bytes"));
-                }
-                out.extend_from_slice(data);
-            }
-        }
-        Ok(out)
-    }
-    .await;
-    driver.abort();
-    result
+    Ok(answer.body.to_vec())
 }

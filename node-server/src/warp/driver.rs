@@ -8,14 +8,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use confide_core::warp::{Aggregator, AggregatorConfig, Outcome, UnsignedMessage, ValidatorSet};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{CONTENT_TYPE, HOST};
-use hyper::{Request, Uri};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
 use super::http::SIGNATURE_PATH;
+use crate::http_client;
 
 /// Largest response body read from a validator (a signature is 96 bytes; errors are short JSON).
 const MAX_RESPONSE_BYTES: usize = 4096;
@@ -93,61 +89,23 @@ pub async fn aggregate(
 /// POSTs the request to `base_url` + `/v1/warp/signature`; the body of a 200, or why not.
 async fn post(base_url: &str, body: Bytes) -> Result<Vec<u8>, String> {
     let url = format!("{}{SIGNATURE_PATH}", base_url.trim_end_matches('/'));
-    let uri: Uri = url.parse().map_err(|_| format!("{url} is not a URL"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(format!("{url}: only http:// is supported"));
+    let body = http_client::Body {
+        content_type: "application/octet-stream",
+        bytes: body,
+    };
+    let answer = http_client::send(&url, Some(body), MAX_RESPONSE_BYTES).await?;
+    if answer.status.is_success() {
+        return Ok(answer.body.to_vec());
     }
-    let authority = uri
-        .authority()
-        .ok_or_else(|| format!("{url} has no host"))?;
-    let address = format!(
-        "{}:{}",
-        authority.host(),
-        authority.port_u16().unwrap_or(80)
-    );
-    let stream = TcpStream::connect(&address)
-        .await
-        .map_err(|err| format!("cannot connect to {address}: {err}"))?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|err| format!("HTTP handshake with {address} failed: {err}"))?;
-    let connection = tokio::spawn(connection);
-    let request = Request::post(uri.path())
-        .header(HOST, authority.as_str())
-        .header(CONTENT_TYPE, "application/octet-stream")
-        .body(Full::new(body))
-        .map_err(|err| format!("cannot build the request: {err}"))?;
-    let result = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|err| format!("POST {url} failed: {err}"))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-            .collect()
-            .await
-            .map_err(|_| {
-                format!("the answer of {url} is over {MAX_RESPONSE_BYTES} bytes or broken")
-            })?
-            .to_bytes();
-        if status.is_success() {
-            Ok(body.to_vec())
-        } else {
-            let detail = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .map(|v| {
-                    format!(
-                        " (code {}: {})",
-                        v["code"],
-                        v["message"].as_str().unwrap_or("")
-                    )
-                })
-                .unwrap_or_default();
-            Err(format!("HTTP {}{detail}", status.as_u16()))
-        }
-    }
-    .await;
-    connection.abort();
-    result
+    let detail = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .map(|v| {
+            format!(
+                " (code {}: {})",
+                v["code"],
+                v["message"].as_str().unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    Err(format!("HTTP {}{detail}", answer.status.as_u16()))
 }
