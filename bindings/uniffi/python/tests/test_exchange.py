@@ -59,7 +59,9 @@ def test_a_failed_generation_reaches_the_client_as_an_error_event():
     outputs = pair.host.connection.generation_failed(start.id, "INFERENCE_FAILED", "the model crashed", now_ms())
     assert error_frame(outputs)["code"] == "INFERENCE_FAILED"
     event = pair.client.open(only_frame(outputs))
-    assert event == confide.ClientEvent.ERROR(id="m1", code="INFERENCE_FAILED", message="the model crashed")
+    assert event == confide.ClientEvent.ERROR(
+        id="m1", code="INFERENCE_FAILED", message="the model crashed", token_limit=None
+    )
 
 
 def test_close_cancels_running_generations_and_forgets_sessions():
