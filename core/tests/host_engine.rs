@@ -546,3 +546,18 @@ fn idle_sessions_expire_unless_a_generation_is_running() {
         ClientEvent::Chunk { .. }
     ));
 }
+
+#[test]
+fn the_endpoint_says_when_it_is_at_its_session_limit() {
+    let endpoint = endpoint_with(|c| c.limits.max_sessions = 1);
+    let mut connection = Connection::new(Arc::clone(&endpoint), NOW_MS);
+    assert!(!endpoint.is_at_session_limit());
+    send(
+        &mut connection,
+        r#"{"type":"session_init","session_id":"p1"}"#,
+        NOW_MS,
+    );
+    assert!(endpoint.is_at_session_limit());
+    let _ = connection.close();
+    assert!(!endpoint.is_at_session_limit());
+}

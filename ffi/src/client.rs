@@ -35,7 +35,7 @@ pub struct ConfideClientSession {
 /// Who signs the session init.
 enum SessionSigner {
     /// A copy of the wallet key (zeroized when the session is freed).
-    Key(SecretKey),
+    Key(Box<SecretKey>),
     /// A C callback.
     Callback(CallbackSigner),
 }
@@ -43,7 +43,7 @@ enum SessionSigner {
 impl SessionSigner {
     fn as_dyn(&self) -> &dyn Signer {
         match self {
-            Self::Key(key) => key,
+            Self::Key(key) => key.as_ref(),
             Self::Callback(callback) => callback,
         }
     }
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn confide_client_session_new(
     let signer = || {
         // SAFETY: the caller passes NULL or a live key.
         let wallet = unsafe { args::handle(wallet, "wallet")? };
-        Ok(SessionSigner::Key(wallet.0.clone()))
+        Ok(SessionSigner::Key(Box::new(wallet.0.clone())))
     };
     // SAFETY: forwarded to the caller's contract.
     unsafe {

@@ -129,7 +129,7 @@ pub fn sign_message(
         },
     };
     let envelope = match signer {
-        SignerArg::Key(key) => RawSignedMessage::sign_json(&payload, &key, options),
+        SignerArg::Key(key) => RawSignedMessage::sign_json(&payload, key.as_ref(), options),
         SignerArg::Wallet {
             sign,
             object,
@@ -146,7 +146,7 @@ pub fn sign_message(
 /// The `signer` argument of `signMessage`, converted.
 enum SignerArg<'scope> {
     /// A secret key (zeroized on drop).
-    Key(SecretKey),
+    Key(Box<SecretKey>),
     /// A `MessageSigner`: its `sign` function, the object itself, and its parsed `address`.
     Wallet {
         sign: SignerFunction<'scope>,
@@ -157,7 +157,9 @@ enum SignerArg<'scope> {
 
 fn message_signer_arg(value: Unknown<'_>) -> Result<SignerArg<'_>> {
     match value.get_type().map_err(internal)? {
-        ValueType::String => secret_key_arg(value, "signer").map(SignerArg::Key),
+        ValueType::String => {
+            secret_key_arg(value, "signer").map(|key| SignerArg::Key(Box::new(key)))
+        }
         ValueType::Object => {
             let object: Object = args::convert(value, "signer")?;
             let address: Unknown = object

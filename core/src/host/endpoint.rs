@@ -172,6 +172,11 @@ impl Endpoint {
         ))
     }
 
+    /// Whether the host holds its maximum of sessions (a new one would be `TOO_MANY_SESSIONS`).
+    pub fn is_at_session_limit(&self) -> bool {
+        self.sessions.total.load(Ordering::Relaxed) >= self.config.limits.max_sessions
+    }
+
     /// Reserves room for one more session of the host (`TOO_MANY_SESSIONS` at the limit).
     pub(crate) fn reserve_session(&self, encrypted: bool) -> Result<()> {
         let max = self.config.limits.max_sessions;

@@ -31,8 +31,7 @@ pub async fn check(state: &AppState) -> (StatusCode, String) {
     if state.endpoint.host_key().is_none() {
         degraded.push("encryption disabled (no host key)".to_owned());
     }
-    let sessions = state.endpoint.encrypted_sessions() + state.endpoint.plaintext_sessions();
-    if sessions >= state.config.limits.max_sessions {
+    if state.endpoint.is_at_session_limit() {
         degraded.push("session capacity reached".to_owned());
     }
     let (status, code) = if !unhealthy.is_empty() {

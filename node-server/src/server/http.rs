@@ -139,8 +139,13 @@ fn upgrade(
     response
 }
 
-fn respond(status: StatusCode, content_type: &'static str, body: String) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+/// A response with `status`, `content_type` and `body` (every route's answers go through here).
+pub(crate) fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> HttpResponse {
+    let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -4,7 +4,7 @@
 
 mod generation;
 mod health;
-mod http;
+pub(crate) mod http;
 mod http_post;
 mod init_pool;
 mod socket;

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use confide_core::warp::MAX_REQUEST_SIZE;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
 use super::node::{Answer, WarpNode};
@@ -61,11 +60,6 @@ fn json_error(status: u16, code: u32, message: &str) -> Answer {
 }
 
 fn to_response((status, content_type, body): Answer) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    crate::server::http::respond(status, content_type, body)
 }
