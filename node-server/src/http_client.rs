@@ -1,6 +1,6 @@
-//! A small HTTP/1.1 client for the CLI tools and the Warp aggregator driver: plain `http://` only
-//! (confide-node has no TLS client), one request per connection, the answer's body capped. Errors
-//! are one-line messages naming the URL.
+//! A small HTTP/1.1 client for the CLI tools and the Warp aggregator driver: `http://` and
+//! `https://` (through [`crate::tls`]), one request per connection, the answer's body capped.
+//! Errors are one-line messages naming the URL.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -8,6 +8,8 @@ use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+use crate::tls;
 
 /// What a server answered.
 pub struct Answer {
@@ -25,50 +27,72 @@ pub struct Body {
     pub bytes: Bytes,
 }
 
-/// Sends one request to `url`: a GET without `body`, a POST with it. The answer's body must be at
-/// most `cap` bytes. An `https://` URL is refused with a message saying TLS is not included.
+/// Sends one request to `url` (`http://` or `https://`): a GET without `body`, a POST with it.
+/// The answer's body must be at most `cap` bytes.
 pub async fn send(url: &str, body: Option<Body>, cap: usize) -> Result<Answer, String> {
     let uri: Uri = url.parse().map_err(|_| format!("{url} is not a URL"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(format!(
-                "cannot reach {url}: https:// needs TLS, which confide-node does not include"
-            ));
-        }
-        _ => return Err(format!("{url} must start with http://")),
-    }
+    let secure = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
+        _ => return Err(format!("{url} must start with http:// or https://")),
+    };
     let authority = uri
         .authority()
         .ok_or_else(|| format!("{url} has no host"))?;
+    let default_port = if secure { 443 } else { 80 };
     let address = format!(
         "{}:{}",
         authority.host(),
-        authority.port_u16().unwrap_or(80)
+        authority.port_u16().unwrap_or(default_port)
     );
     let stream = TcpStream::connect(&address)
         .await
         .map_err(|err| format!("cannot reach {address}: {err}"))?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|err| format!("HTTP handshake with {address} failed: {err}"))?;
-    let connection = tokio::spawn(connection);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let request = build_request(url, &uri, body)?;
+    if secure {
+        let stream = tls::connect(authority.host(), stream).await?;
+        exchange(TokioIo::new(stream), request, url, cap).await
+    } else {
+        exchange(TokioIo::new(stream), request, url, cap).await
+    }
+}
+
+/// The request for `uri`: a GET without `body`, a POST with it.
+fn build_request(url: &str, uri: &Uri, body: Option<Body>) -> Result<Request<Full<Bytes>>, String> {
     let (method, content_type, bytes) = match body {
         Some(body) => (Method::POST, Some(body.content_type), body.bytes),
         None => (Method::GET, None, Bytes::new()),
     };
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut request = Request::builder()
-        .method(method.clone())
+        .method(method)
         .uri(path)
-        .header(HOST, authority.as_str());
+        .header(HOST, authority);
     if let Some(content_type) = content_type {
         request = request.header(CONTENT_TYPE, content_type);
     }
-    let request = request
+    request
         .body(Full::new(bytes))
-        .map_err(|err| format!("cannot build the request for {url}: {err}"))?;
+        .map_err(|err| format!("cannot build the request for {url}: {err}"))
+}
+
+/// One HTTP/1.1 exchange over `io`, the answer's body capped at `cap` bytes.
+async fn exchange<IO>(
+    io: IO,
+    request: Request<Full<Bytes>>,
+    url: &str,
+    cap: usize,
+) -> Result<Answer, String>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|err| format!("HTTP handshake for {url} failed: {err}"))?;
+    let connection = tokio::spawn(connection);
+    let method = request.method().clone();
     let result = async {
         let response = sender
             .send_request(request)

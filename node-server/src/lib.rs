@@ -26,5 +26,6 @@ pub mod metrics;
 pub mod serve;
 pub mod server;
 pub mod signing;
+pub mod tls;
 pub mod upstream;
 pub mod warp;

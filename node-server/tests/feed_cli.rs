@@ -1,7 +1,8 @@
 //! `confide-node feed verify|sign|certify` and `keygen --ed25519`, run as the real binary: JSON on
 //! stdout, exit codes 0 (signed/certified), 1 (invalid), 2 (unsigned), 64 (usage or input error,
-//! one line on stderr); `--fetch-keys` and `feed verify URL` against a local hyper server, with the
-//! size cap, the timeout and https refused.
+//! one line on stderr); `--fetch-keys` and `feed verify URL` against a local hyper server over
+//! http:// and https:// (a test CA trusted through `SSL_CERT_FILE`), with the size cap, the
+//! timeout and an untrusted certificate refused.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -18,7 +19,11 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls_pki_types::PrivateKeyDer;
 use serde_json::Value;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
 const REAL: &str = concat!(
@@ -462,8 +467,9 @@ fn bad_inputs_exit_64_with_one_line() {
 // Fetching: a local hyper server.
 // ---------------------------------------------------------------------------------------------
 
-/// Serves `routes` (path → body) on 127.0.0.1; `/slow` never answers. Runs until the test ends.
-fn serve(routes: HashMap<String, Vec<u8>>) -> SocketAddr {
+/// Serves `routes` (path → body) on 127.0.0.1, over TLS when `tls` is given; `/slow` never
+/// answers. Runs until the test ends.
+fn serve(routes: HashMap<String, Vec<u8>>, tls: Option<TlsAcceptor>) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -478,32 +484,72 @@ fn serve(routes: HashMap<String, Vec<u8>>) -> SocketAddr {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
                 let routes = routes.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |request: Request<hyper::body::Incoming>| {
-                        let routes = routes.clone();
-                        async move {
-                            if request.uri().path() == "/slow" {
-                                tokio::time::sleep(Duration::from_secs(30)).await;
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                answer_connection(TokioIo::new(stream), routes).await;
                             }
-                            let response = match routes.get(request.uri().path()) {
-                                Some(body) => Response::new(Full::new(Bytes::from(body.clone()))),
-                                None => {
-                                    let mut r = Response::new(Full::new(Bytes::new()));
-                                    *r.status_mut() = StatusCode::NOT_FOUND;
-                                    r
-                                }
-                            };
-                            Ok::<_, Infallible>(response)
                         }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        None => answer_connection(TokioIo::new(stream), routes).await,
+                    }
                 });
             }
         });
     });
     addr
+}
+
+/// Answers the requests of one connection from `routes`.
+async fn answer_connection<IO>(io: IO, routes: Arc<HashMap<String, Vec<u8>>>)
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+        let routes = routes.clone();
+        async move {
+            if request.uri().path() == "/slow" {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            let response = match routes.get(request.uri().path()) {
+                Some(body) => Response::new(Full::new(Bytes::from(body.clone()))),
+                None => {
+                    let mut r = Response::new(Full::new(Bytes::new()));
+                    *r.status_mut() = StatusCode::NOT_FOUND;
+                    r
+                }
+            };
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, service)
+        .await;
+}
+
+/// A test CA (its certificate written to `dir/ca.pem`) and a TLS acceptor whose certificate for
+/// `localhost` it issued.
+fn test_ca_and_acceptor(dir: &Path) -> (PathBuf, TlsAcceptor) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Confide test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let ca_pem = dir.join("ca.pem");
+    std::fs::write(&ca_pem, ca.pem()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let key = PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], key)
+        .unwrap();
+    (ca_pem, TlsAcceptor::from(Arc::new(config)))
 }
 
 fn signed_with_hint(private: &Path, hint: &str) -> Vec<u8> {
@@ -531,11 +577,11 @@ fn fetch_keys_and_verify_url_through_a_local_server() {
     let mut routes = HashMap::new();
     routes.insert("/.well-known/public.pem".to_owned(), pem);
     routes.insert("/huge.pem".to_owned(), vec![b'A'; 100 * 1024]);
-    let addr = serve(routes.clone());
+    let addr = serve(routes.clone(), None);
     let hint = format!("http://{addr}/.well-known/public.pem");
     let feed = signed_with_hint(&private, &hint);
     routes.insert("/feed.llmfeed.json".to_owned(), feed.clone());
-    let addr = serve(routes);
+    let addr = serve(routes, None);
     let feed = String::from_utf8(feed).unwrap();
 
     // --fetch-keys resolves the author's hint.
@@ -569,14 +615,6 @@ fn fetch_keys_and_verify_url_through_a_local_server() {
         "larger than 65536 bytes",
     );
 
-    // https is refused with the way out named; so is an unreachable host.
-    let tls =
-        String::from_utf8(signed_with_hint(&private, "https://example.org/public.pem")).unwrap();
-    assert_usage_error(
-        &node_with_stdin(&["feed", "verify", "-", "--fetch-keys"], tls.as_bytes()),
-        "needs TLS",
-    );
-
     // A server that never answers: the fetch gives up after 5 s.
     let slow =
         String::from_utf8(signed_with_hint(&private, &format!("http://{addr}/slow"))).unwrap();
@@ -589,5 +627,57 @@ fn fetch_keys_and_verify_url_through_a_local_server() {
     assert!(
         elapsed >= Duration::from_secs(5) && elapsed < Duration::from_secs(25),
         "{elapsed:?}"
+    );
+}
+
+#[test]
+fn fetch_keys_and_verify_url_over_https() {
+    let dir = temp_dir("fetch-tls");
+    let (private, public) = keygen(&dir);
+    let (ca_pem, acceptor) = test_ca_and_acceptor(&dir);
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/.well-known/public.pem".to_owned(),
+        std::fs::read(&public).unwrap(),
+    );
+    let port = serve(routes.clone(), Some(acceptor.clone())).port();
+    let feed = signed_with_hint(
+        &private,
+        &format!("https://localhost:{port}/.well-known/public.pem"),
+    );
+    routes.insert("/feed.llmfeed.json".to_owned(), feed.clone());
+    let port = serve(routes, Some(acceptor)).port();
+    let url = format!("https://localhost:{port}/feed.llmfeed.json");
+    let trusting = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("SSL_CERT_FILE", &ca_pem)
+            .output()
+            .unwrap()
+    };
+
+    // With the test CA trusted, the feed and its author's key both come over TLS.
+    let out = trusting(&["feed", "verify", &url, "--fetch-keys"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report(&out)["trust_level"], "signed");
+
+    // Without it the certificate is refused, and nothing is verified.
+    let out = Command::new(BIN)
+        .args(["feed", "verify", &url, "--fetch-keys"])
+        .env_remove("SSL_CERT_FILE")
+        .output()
+        .unwrap();
+    assert_usage_error(&out, "TLS handshake with localhost failed");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("UnknownIssuer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The certificate names localhost, not 127.0.0.1: the name is checked.
+    let by_address = url.replace("localhost", "127.0.0.1");
+    assert_usage_error(
+        &trusting(&["feed", "verify", &by_address, "--fetch-keys"]),
+        "TLS handshake with 127.0.0.1 failed",
     );
 }

@@ -1,6 +1,5 @@
-//! `http://` GET with a deadline and a size cap, for `--fetch-keys` and `feed verify URL`. Plain
-//! HTTP only (the node has no TLS client): an `https://` URL is refused with a message naming the
-//! offline alternatives.
+//! `http://` and `https://` GET with a deadline and a size cap, for `--fetch-keys` and
+//! `feed verify URL`.
 
 use std::time::Duration;
 
@@ -26,15 +25,7 @@ pub async fn fetch(url: &str, cap: usize) -> Result<Vec<u8>, String> {
 }
 
 async fn get(url: &str, cap: usize) -> Result<Vec<u8>, String> {
-    let answer = http_client::send(url, None, cap).await.map_err(|error| {
-        if url.starts_with("https://") {
-            format!(
-                "{error}; download the file and pass it with --key/--key-map (or a local file path)"
-            )
-        } else {
-            error
-        }
-    })?;
+    let answer = http_client::send(url, None, cap).await?;
     if answer.status != StatusCode::OK {
         return Err(format!("GET {url} answered HTTP {}", answer.status));
     }

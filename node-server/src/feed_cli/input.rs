@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use super::fetch::{fetch, is_url};
 
-/// Reads the feed's bytes from a path, `-` for stdin, or an `http://` URL (from a file or stdin at
+/// Reads the feed's bytes from a path, `-` for stdin, or an `http(s)://` URL (from a file or stdin at
 /// most [`MAX_FEED_LEN`] + 1 bytes are read, so an oversized feed is reported as such; a URL's body
 /// is capped at [`MAX_FEED_LEN`]).
 pub async fn read_feed_bytes(source: &str) -> Result<Vec<u8>, String> {

@@ -44,7 +44,7 @@ pub enum FeedCommand {
 /// `confide-node feed verify`.
 #[derive(Debug, Args)]
 pub struct FeedVerifyArgs {
-    /// The feed: a file, `-` for stdin, or an http:// URL.
+    /// The feed: a file, `-` for stdin, or an http(s):// URL.
     pub feed: String,
     /// The author's public key (file or text: PEM, 64 hex digits, base64).
     #[arg(long)]
@@ -58,13 +58,13 @@ pub struct FeedVerifyArgs {
     /// A certifier whose certifications count (repeatable); no other certifier is trusted.
     #[arg(long, value_name = "URL")]
     pub trusted_certifier: Vec<String>,
-    /// A certifier policy feed to apply (file, `-` or http:// URL).
+    /// A certifier policy feed to apply (file, `-` or http(s):// URL).
     #[arg(long)]
     pub policy: Option<String>,
     /// Verify as of this RFC 3339 time (default: now).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
-    /// Fetch http:// key hints no flag supplied (5 s timeout, 64 KiB cap each).
+    /// Fetch http(s):// key hints no flag supplied (5 s timeout, 64 KiB cap each).
     #[arg(long)]
     pub fetch_keys: bool,
 }
@@ -72,7 +72,7 @@ pub struct FeedVerifyArgs {
 /// `confide-node feed sign`.
 #[derive(Debug, Args)]
 pub struct FeedSignArgs {
-    /// The feed: a file, `-` for stdin, or an http:// URL.
+    /// The feed: a file, `-` for stdin, or an http(s):// URL.
     pub feed: String,
     /// The author's secret key (file or text: PKCS#8 PEM or 64 hex digits of seed).
     #[arg(long)]
@@ -98,7 +98,7 @@ pub struct FeedSignArgs {
 /// `confide-node feed certify`.
 #[derive(Debug, Args)]
 pub struct FeedCertifyArgs {
-    /// The signed feed: a file, `-` for stdin, or an http:// URL.
+    /// The signed feed: a file, `-` for stdin, or an http(s):// URL.
     pub feed: String,
     /// The certifier's secret key (file or text: PKCS#8 PEM or 64 hex digits of seed).
     #[arg(long)]
