@@ -103,6 +103,13 @@ run_uniffi_checks() {
   bash bindings/uniffi/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
 }
 
+# Warp across processes: ten confide-node validators on loopback, `warp aggregate` to 67 %, then
+# with a garbage and a down validator, then short of the quorum.
+run_warp_e2e() {
+  step "Warp end to end: ten confide-node processes and warp aggregate"
+  bash scripts/warp-e2e.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
 # One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines,
 # node's "# pass N" / "# fail N", pytest's "N passed in Ts" and the other suites' "N passed, N
 # failed[, N skipped]"), with ", N skipped" when anything was skipped.
@@ -136,6 +143,7 @@ run_c_checks
 run_node_checks
 run_uniffi_checks
 run_quick_start
+run_warp_e2e
 run_fuzz_smoke
 step "all suites passed"
 print_summary
