@@ -1,80 +1,116 @@
 //! `confide-node chat`: a terminal client on the core's `ClientSession`. Fetches `/v1/info`, runs
 //! the encrypted handshake (or the deprecated plaintext one), holds a multi-turn conversation,
-//! streams each decrypted answer to stdout as it arrives and reports whether the session verified the host's signed receipt (signed by the key in
-//! `/v1/info`, over exactly the text it printed).
+//! streams each decrypted answer to stdout as it arrives and reports whether the session verified
+//! the host's signed receipt (signed by the key in `/v1/info`, over exactly the text it printed).
+//! `ws://` or `wss://` (TLS through [`crate::tls`], for a host behind a TLS-terminating proxy).
 
 use std::io::{IsTerminal, Write};
 
-use bytes::Bytes;
 use confide_core::crypto::{PublicKey, SecretKey};
 use confide_core::e2ee::{
     ClientEvent, ClientSession, HostFrame, InitParams, PromptRequest, SignatureScheme, WireId,
 };
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{WebSocketStream, client_async};
 
 use crate::cli::ChatArgs;
 use crate::clock::unix_now;
+use crate::{http_client, tls};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The WebSocket, over TCP or TLS.
+type Socket = WebSocketStream<Box<dyn Transport>>;
+
+/// A byte stream a WebSocket runs over: a TCP stream or a TLS stream on one.
+trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 
 /// Environment variable with the client's wallet key; without it an ephemeral key is used.
 pub const WALLET_KEY_ENV: &str = "CONFIDE_WALLET_KEY";
 
-/// Host and port of a `ws://host:port[/path]` URL.
-fn authority(url: &str) -> Result<&str, String> {
-    if url.starts_with("wss://") {
-        return Err("wss:// is not supported by this client: terminate TLS in front of the host and use ws:// locally".into());
-    }
-    let rest = url
-        .strip_prefix("ws://")
-        .ok_or_else(|| format!("expected a ws:// URL, got {url}"))?;
-    Ok(rest.split('/').next().unwrap_or(rest))
+/// Where the host is: a `ws://` or `wss://` URL's scheme, host and port (80 / 443 by default).
+struct HostUrl {
+    secure: bool,
+    host: String,
+    port: u16,
 }
 
+impl HostUrl {
+    fn parse(url: &str) -> Result<Self, String> {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|_| format!("expected a ws:// or wss:// URL, got {url}"))?;
+        let secure = match uri.scheme_str() {
+            Some("ws") => false,
+            Some("wss") => true,
+            _ => return Err(format!("expected a ws:// or wss:// URL, got {url}")),
+        };
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("{url} has no host"))?;
+        Ok(Self {
+            secure,
+            host: authority.host().to_owned(),
+            port: authority
+                .port_u16()
+                .unwrap_or(if secure { 443 } else { 80 }),
+        })
+    }
+
+    /// The URL of `path` on the host over HTTP(S).
+    fn http(&self, path: &str) -> String {
+        let scheme = if self.secure { "https" } else { "http" };
+        format!("{scheme}://{}:{}{path}", self.host, self.port)
+    }
+
+    /// The URL of `path` on the host over WebSocket.
+    fn ws(&self, path: &str) -> String {
+        let scheme = if self.secure { "wss" } else { "ws" };
+        format!("{scheme}://{}:{}{path}", self.host, self.port)
+    }
+
+    /// Opens the WebSocket at `path`, through TLS for `wss://` (certificates checked as in
+    /// [`crate::tls`]).
+    async fn open(&self, path: &str) -> Result<Socket, String> {
+        let url = self.ws(path);
+        let stream = TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|err| format!("cannot connect to {url}: {err}"))?;
+        let _ = stream.set_nodelay(true);
+        let transport: Box<dyn Transport> = if self.secure {
+            Box::new(tls::connect(&self.host, stream).await?)
+        } else {
+            Box::new(stream)
+        };
+        let (socket, _) = client_async(url.as_str(), transport)
+            .await
+            .map_err(|err| format!("cannot open {url}: {err}"))?;
+        Ok(socket)
+    }
+}
+
+/// The largest `/v1/info` answer read.
+const INFO_SIZE_CAP: usize = 64 * 1024;
+
 /// `GET /v1/info` of the host.
-pub async fn fetch_info(authority: &str) -> Result<Value, String> {
-    let stream = TcpStream::connect(authority)
-        .await
-        .map_err(|err| format!("cannot connect to {authority}: {err}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|err| format!("HTTP handshake failed: {err}"))?;
-    tokio::spawn(connection);
-    let request = Request::get("/v1/info")
-        .header(hyper::header::HOST, authority)
-        .body(Empty::<Bytes>::new())
-        .map_err(|err| err.to_string())?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|err| format!("GET /v1/info failed: {err}"))?;
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|err| format!("reading /v1/info failed: {err}"))?
-        .to_bytes();
-    serde_json::from_slice(&body).map_err(|_| "/v1/info did not return JSON".to_owned())
+async fn fetch_info(host: &HostUrl) -> Result<Value, String> {
+    let answer = http_client::send(&host.http("/v1/info"), None, INFO_SIZE_CAP).await?;
+    if answer.status != hyper::StatusCode::OK {
+        return Err(format!("GET /v1/info answered HTTP {}", answer.status));
+    }
+    serde_json::from_slice(&answer.body).map_err(|_| "/v1/info did not return JSON".to_owned())
 }
 
 /// Runs the chat: one turn with `--prompt`, else an interactive conversation, one turn per line
 /// of stdin (each sent as it is read). Turns are chat `messages` carrying the conversation so far
 /// (the model's chat template applies); `--raw` sends each line as a plain completion prompt.
 pub async fn run(args: ChatArgs) -> Result<(), String> {
-    let authority = authority(&args.url)?.to_owned();
-    let info = fetch_info(&authority).await?;
-    let url = format!("ws://{authority}/v1/ws");
-    let (mut socket, _) = connect_async(&url)
-        .await
-        .map_err(|err| format!("cannot open {url}: {err}"))?;
+    let host = HostUrl::parse(&args.url)?;
+    let info = fetch_info(&host).await?;
+    let mut socket = host.open("/v1/ws").await?;
     let mut session = if args.plaintext {
         open_plaintext(&mut socket).await?
     } else {

@@ -197,7 +197,8 @@ pub struct ServeArgs {
 /// `confide-node chat`.
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// The host, e.g. ws://127.0.0.1:8080 (the /v1/ws path is added when missing).
+    /// The host, e.g. ws://127.0.0.1:8080, or wss://HOST behind a TLS-terminating proxy (certificates
+    /// checked against the compiled-in roots and SSL_CERT_FILE). The session runs at /v1/ws.
     pub url: String,
     /// Send this prompt and exit after the answer (otherwise a conversation: one turn per line of
     /// stdin, each answered before the next line is read).

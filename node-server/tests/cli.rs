@@ -1,8 +1,11 @@
-//! The `confide-node` binary as operators use it: keygen, bad host keys, `serve --dev` + `chat`,
-//! plaintext-only mode, `sign` | `verify`, SIGTERM, `serve --backend openai`.
+//! The `confide-node` binary as operators use it: keygen, bad host keys, `serve --dev` + `chat`
+//! (also `wss://` through a TLS-terminating proxy), plaintext-only mode, `sign` | `verify`, SIGTERM,
+//! `serve --backend openai`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
+
+mod test_tls;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
 
@@ -168,6 +171,58 @@ fn serve_dev_and_chat_end_to_end_then_sigterm() {
         assert!(!output.stdout.is_empty());
     }
     assert!(serve.terminate().success(), "SIGTERM is a clean exit");
+}
+
+#[test]
+fn chat_over_wss_through_a_tls_terminating_proxy() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("chat-wss");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca_pem, acceptor) = test_tls::test_ca_and_acceptor(&dir);
+    let mut command = node();
+    command.args(["serve", "--dev"]);
+    let serve = Serve::start(command);
+    let proxy = test_tls::tls_proxy(acceptor, serve.addr.parse().unwrap());
+    let chat = |url: &str, trust: bool| {
+        let mut command = node();
+        command.args(["chat", url, "--prompt", "Hello", "--max-tokens", "4"]);
+        if trust {
+            command.env("SSL_CERT_FILE", &ca_pem);
+        } else {
+            command.env_remove("SSL_CERT_FILE");
+        }
+        command.output().unwrap()
+    };
+
+    // /v1/info over https and the session over wss, both through the proxy; the receipt is still
+    // the host's own signature over what was printed.
+    let url = format!("wss://localhost:{}", proxy.port());
+    let output = chat(&url, true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("encrypted session open"), "{stderr}");
+    assert!(
+        stderr.contains("receipt: signed by the host 0x"),
+        "{stderr}"
+    );
+    assert!(!output.stdout.is_empty());
+
+    // An untrusted certificate stops the chat before anything is sent.
+    let output = chat(&url, false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("TLS handshake with localhost failed"),
+        "{stderr}"
+    );
+
+    // Anything but ws:// or wss:// is refused by name.
+    let output = chat(&format!("https://localhost:{}", proxy.port()), true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("expected a ws:// or wss:// URL"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -19,11 +19,11 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls_pki_types::PrivateKeyDer;
 use serde_json::Value;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
+
+mod test_tls;
+use test_tls::test_ca_and_acceptor;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
 const REAL: &str = concat!(
@@ -526,30 +526,6 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(io, service)
         .await;
-}
-
-/// A test CA (its certificate written to `dir/ca.pem`) and a TLS acceptor whose certificate for
-/// `localhost` it issued.
-fn test_ca_and_acceptor(dir: &Path) -> (PathBuf, TlsAcceptor) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Confide test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let ca_pem = dir.join("ca.pem");
-    std::fs::write(&ca_pem, ca.pem()).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca)
-        .unwrap();
-    let key = PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
-    let config = ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der().clone()], key)
-        .unwrap();
-    (ca_pem, TlsAcceptor::from(Arc::new(config)))
 }
 
 fn signed_with_hint(private: &Path, hint: &str) -> Vec<u8> {
