@@ -1,5 +1,5 @@
 /*
- * Confide C API: E2EE client and host sessions, secp256k1 keys and signed messages.
+ * Confide C API: E2EE client and host sessions, secp256k1 keys, signed messages, LLMFeed and Warp.
  *
  * Conventions (ffi/README.md has the details):
  *  - Every fallible function returns ConfideError*: NULL on success, otherwise an error the caller
@@ -260,6 +260,74 @@ typedef uint32_t ConfideFinishReason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// How a Warp message is encoded (WARP.md). Pass as `uint32_t`.
+enum ConfideWarpCodec
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // avalanchego's linear codec (big-endian, codec version 0): the default.
+    CONFIDE_WARP_CODEC_AVALANCHE = 0,
+    // The RLP encoding of luxfi/warp v1.18.
+    CONFIDE_WARP_CODEC_LUX_RLP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ConfideWarpCodec ConfideWarpCodec;
+#else
+typedef uint32_t ConfideWarpCodec;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Which domain separation tag BLS message signatures use (WARP.md). Pass as `uint32_t`.
+enum ConfideBlsCiphersuite
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (Avalanche, Ethereum): the default.
+    CONFIDE_BLS_CIPHERSUITE_POP = 0,
+    // `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_` (the Lux build).
+    CONFIDE_BLS_CIPHERSUITE_LUX_BASIC = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ConfideBlsCiphersuite ConfideBlsCiphersuite;
+#else
+typedef uint32_t ConfideBlsCiphersuite;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Which part of an unsigned message `confide_warp_unsigned_message_field` copies out.
+enum ConfideWarpField
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // The 32-byte source chain id.
+    CONFIDE_WARP_FIELD_SOURCE_CHAIN_ID = 0,
+    // The application payload.
+    CONFIDE_WARP_FIELD_PAYLOAD = 1,
+    // The encoding: what validators sign (and what `_parse` was given).
+    CONFIDE_WARP_FIELD_BYTES = 2,
+    // The 32-byte message ID: SHA-256 of the encoding.
+    CONFIDE_WARP_FIELD_ID = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ConfideWarpField ConfideWarpField;
+#else
+typedef uint32_t ConfideWarpField;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A BLS12-381 secret key (min-pk: 48-byte public keys, 96-byte signatures). Wiped when freed.
+//
+// Create with `confide_bls_secret_key_generate` or `_from_bytes`; free with
+// `confide_bls_secret_key_free`. Immutable: may be used by several threads at once, but must not
+// be freed while a call uses it.
+typedef struct ConfideBlsSecretKey ConfideBlsSecretKey;
+
 // The client's end of one encrypted session with a host.
 //
 // Create with `confide_client_session_new` (wallet key) or `confide_client_session_new_with_signer`
@@ -314,6 +382,21 @@ typedef struct ConfideSecretKey ConfideSecretKey;
 // Not thread-safe: calls on one verifier must not overlap (guard it with a mutex). It may be
 // moved between threads.
 typedef struct ConfideVerifier ConfideVerifier;
+
+// A signed Warp message: the unsigned message, the signer bitset and the 96-byte aggregate
+// signature. Free with `confide_warp_signed_message_free`. Immutable: may be shared across
+// threads.
+typedef struct ConfideWarpSignedMessage ConfideWarpSignedMessage;
+
+// An unsigned Warp message: network id, source chain id and payload, with its encoding (what
+// validators sign). Free with `confide_warp_unsigned_message_free`. Immutable: may be shared
+// across threads.
+typedef struct ConfideWarpUnsignedMessage ConfideWarpUnsignedMessage;
+
+// The canonical validator set: validators with a BLS key, those sharing a key merged (weights
+// added), sorted by uncompressed key; the total weight counts keyless validators too. Free with
+// `confide_warp_validator_set_free`. Immutable: may be shared across threads.
+typedef struct ConfideWarpValidatorSet ConfideWarpValidatorSet;
 
 // Bytes owned by the library and lent to the caller: `len` bytes at `data` (`data` is NULL when
 // `len` is 0). Free with `confide_buffer_free`; do not change `data` or `len` before that.
@@ -536,9 +619,128 @@ typedef struct ConfideVerified {
     char *payload_json;
 } ConfideVerified;
 
+// What a valid signed message proved. Free with `confide_warp_verified_free`.
+typedef struct ConfideWarpVerified {
+    // The weight of the signers.
+    uint64_t signed_weight;
+    // The weight of the whole set.
+    uint64_t total_weight;
+    // The number of canonical validators that signed.
+    size_t signer_count;
+    // The signers' node ids as a JSON array of strings (every node of a shared key).
+    char *signers_json;
+} ConfideWarpVerified;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Whether `signature` (96 bytes) is `public_key`'s (48 bytes) signature over `message` under
+// `suite` (a `ConfideBlsCiphersuite`), in `*out_valid`. A signature that does not verify is
+// `false`, not an error; a malformed key is `INVALID_KEY` (wrong length, not on the curve, not in
+// the subgroup, infinity), a malformed signature `INVALID_SIGNATURE`.
+//
+// # Safety
+// Each byte pointer points to its length in readable bytes (or is NULL with 0); `out_valid` is
+// valid for writing a `bool`.
+struct ConfideError *confide_bls_verify(const uint8_t *public_key,
+                                        size_t public_key_len,
+                                        const uint8_t *message,
+                                        size_t message_len,
+                                        const uint8_t *signature,
+                                        size_t signature_len,
+                                        uint32_t suite,
+                                        bool *out_valid);
+
+// Whether `signature` is the aggregate of signatures by each of the `key_count` keys (48 bytes
+// each, back to back at `public_keys`) over the same `message` (FastAggregateVerify), in
+// `*out_valid`. `false` for no key or keys that sum to infinity; errors as for
+// `confide_bls_verify`. Only safe with keys whose proof of possession was checked (a validator
+// registry's keys).
+//
+// # Safety
+// `public_keys` points to `key_count · 48` readable bytes (or is NULL with 0); the other byte
+// pointers to their lengths; `out_valid` is valid for writing a `bool`.
+struct ConfideError *confide_bls_fast_aggregate_verify(const uint8_t *public_keys,
+                                                       size_t key_count,
+                                                       const uint8_t *message,
+                                                       size_t message_len,
+                                                       const uint8_t *signature,
+                                                       size_t signature_len,
+                                                       uint32_t suite,
+                                                       bool *out_valid);
+
+// The sum of `count` signatures (96 bytes each, back to back), as 96 bytes in
+// `*out_signature` (free with `confide_buffer_free`). `INVALID_SIGNATURE` for none or a
+// malformed one.
+//
+// # Safety
+// `signatures` points to `count · 96` readable bytes (or is NULL with 0); `out_signature` is
+// valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_bls_aggregate_signatures(const uint8_t *signatures,
+                                                      size_t count,
+                                                      struct ConfideBuffer *out_signature);
+
+// The sum of `count` public keys (48 bytes each, back to back), as 48 bytes in
+// `*out_public_key` (free with `confide_buffer_free`). `INVALID_KEY` for none, a malformed key,
+// or a sum at infinity.
+//
+// # Safety
+// `public_keys` points to `count · 48` readable bytes (or is NULL with 0); `out_public_key` is
+// valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_bls_aggregate_public_keys(const uint8_t *public_keys,
+                                                       size_t count,
+                                                       struct ConfideBuffer *out_public_key);
+
+// A fresh random key from the operating system's random number generator.
+//
+// # Safety
+// `out_key` is valid for writing a pointer.
+struct ConfideError *confide_bls_secret_key_generate(struct ConfideBlsSecretKey **out_key);
+
+// Parses the 32-byte big-endian secret scalar. `INVALID_KEY` for another length, zero, or a value
+// not below the group order (the message never quotes the input).
+//
+// # Safety
+// `bytes` points to `len` readable bytes (or is NULL with `len` 0); `out_key` is valid for
+// writing a pointer.
+struct ConfideError *confide_bls_secret_key_from_bytes(const uint8_t *bytes,
+                                                       size_t len,
+                                                       struct ConfideBlsSecretKey **out_key);
+
+// The 48-byte compressed public key. Free `*out_public_key` with `confide_buffer_free`.
+//
+// # Safety
+// `key` is a live key; `out_public_key` is valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_bls_secret_key_public_key(const struct ConfideBlsSecretKey *key,
+                                                       struct ConfideBuffer *out_public_key);
+
+// Signs `message` (for Warp: the unsigned message's bytes) under `suite` (a
+// `ConfideBlsCiphersuite`); the 96-byte signature goes to `*out_signature` (free with
+// `confide_buffer_free`).
+//
+// # Safety
+// `key` is a live key; `message` points to `message_len` readable bytes (or is NULL with 0);
+// `out_signature` is valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_bls_secret_key_sign(const struct ConfideBlsSecretKey *key,
+                                                 const uint8_t *message,
+                                                 size_t message_len,
+                                                 uint32_t suite,
+                                                 struct ConfideBuffer *out_signature);
+
+// The key's 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+// Free `*out_proof` with `confide_buffer_free`.
+//
+// # Safety
+// `key` is a live key; `out_proof` is valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_bls_secret_key_proof_of_possession(const struct ConfideBlsSecretKey *key,
+                                                                struct ConfideBuffer *out_proof);
+
+// Frees a key (wiping it). NULL is ignored.
+//
+// # Safety
+// `key` is NULL or a key from this library that was not freed and that no call is using.
+void confide_bls_secret_key_free(struct ConfideBlsSecretKey *key);
 
 // Frees a string returned by this library (frames, JSON, hex, addresses, ids), zeroing it first.
 // NULL is ignored.
@@ -1088,6 +1290,156 @@ struct ConfideError *confide_verifier_verify(struct ConfideVerifier *verifier,
 // `verifier` is NULL or a verifier from this library that was not freed and that no call is
 // using.
 void confide_verifier_free(struct ConfideVerifier *verifier);
+
+// Parses an encoded unsigned message in `codec` (a `ConfideWarpCodec`). Errors:
+// `INVALID_MESSAGE` (truncated, trailing bytes, wrong codec version, non-canonical RLP),
+// `MESSAGE_TOO_LARGE` (over 256 KiB).
+//
+// # Safety
+// `bytes` points to `len` readable bytes (or is NULL with 0); `out_message` is valid for writing
+// a pointer.
+struct ConfideError *confide_warp_unsigned_message_parse(uint32_t codec,
+                                                         const uint8_t *bytes,
+                                                         size_t len,
+                                                         struct ConfideWarpUnsignedMessage **out_message);
+
+// Builds the message for `network_id`, the 32-byte `source_chain_id` and `payload`, encoded in
+// `codec`. `INVALID_ARGUMENT` for a chain id of another length, `MESSAGE_TOO_LARGE` over 256 KiB.
+//
+// # Safety
+// `source_chain_id` points to 32 readable bytes (`source_chain_id_len` says how many);
+// `payload` to `payload_len` (or is NULL with 0); `out_message` is valid for writing a pointer.
+struct ConfideError *confide_warp_unsigned_message_new(uint32_t codec,
+                                                       uint32_t network_id,
+                                                       const uint8_t *source_chain_id,
+                                                       size_t source_chain_id_len,
+                                                       const uint8_t *payload,
+                                                       size_t payload_len,
+                                                       struct ConfideWarpUnsignedMessage **out_message);
+
+// The network id, in `*out_network_id`.
+//
+// # Safety
+// `message` is a live message; `out_network_id` is valid for writing a `uint32_t`.
+struct ConfideError *confide_warp_unsigned_message_network_id(const struct ConfideWarpUnsignedMessage *message,
+                                                              uint32_t *out_network_id);
+
+// Copies `field` (a `ConfideWarpField`) of the message into `*out_bytes` (free with
+// `confide_buffer_free`). An unknown field is `INVALID_ARGUMENT`.
+//
+// # Safety
+// `message` is a live message; `out_bytes` is valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_warp_unsigned_message_field(const struct ConfideWarpUnsignedMessage *message,
+                                                         uint32_t field,
+                                                         struct ConfideBuffer *out_bytes);
+
+// Frees an unsigned message. NULL is ignored.
+//
+// # Safety
+// `message` is NULL or a message from this library that was not freed and that no call is using.
+void confide_warp_unsigned_message_free(struct ConfideWarpUnsignedMessage *message);
+
+// Parses an encoded signed message in `codec` (a `ConfideWarpCodec`). Errors: `INVALID_MESSAGE`
+// (truncated, trailing bytes, an unknown signature type, a signer bitset with a leading zero
+// byte), `MESSAGE_TOO_LARGE`, `INVALID_SIGNATURE` (the signature is not a point of the subgroup).
+//
+// # Safety
+// `bytes` points to `len` readable bytes (or is NULL with 0); `out_message` is valid for writing
+// a pointer.
+struct ConfideError *confide_warp_signed_message_parse(uint32_t codec,
+                                                       const uint8_t *bytes,
+                                                       size_t len,
+                                                       struct ConfideWarpSignedMessage **out_message);
+
+// Puts `unsigned`, a signer bitset (the canonical big-endian bytes: bit i = canonical validator
+// i, no leading zero byte) and a 96-byte aggregate signature together. Errors:
+// `INVALID_MESSAGE` (padded bitset), `INVALID_SIGNATURE`, `MESSAGE_TOO_LARGE`.
+//
+// # Safety
+// `unsigned` is a live message; the byte pointers point to their lengths (or are NULL with 0);
+// `out_message` is valid for writing a pointer.
+struct ConfideError *confide_warp_signed_message_new(const struct ConfideWarpUnsignedMessage *unsigned_,
+                                                     const uint8_t *signers,
+                                                     size_t signers_len,
+                                                     const uint8_t *signature,
+                                                     size_t signature_len,
+                                                     struct ConfideWarpSignedMessage **out_message);
+
+// A copy of the unsigned message inside (free with `confide_warp_unsigned_message_free`).
+//
+// # Safety
+// `message` is a live message; `out_unsigned` is valid for writing a pointer.
+struct ConfideError *confide_warp_signed_message_unsigned(const struct ConfideWarpSignedMessage *message,
+                                                          struct ConfideWarpUnsignedMessage **out_unsigned);
+
+// The signer bitset's canonical bytes (`*out_signers`), the 96-byte aggregate signature
+// (`*out_signature`) and the whole encoding (`*out_bytes`: a parsed message's input, byte for
+// byte). Each out-pointer may be NULL when not wanted; free the buffers with
+// `confide_buffer_free`.
+//
+// # Safety
+// `message` is a live message; each out-pointer is NULL or valid for writing a `ConfideBuffer`.
+struct ConfideError *confide_warp_signed_message_parts(const struct ConfideWarpSignedMessage *message,
+                                                       struct ConfideBuffer *out_signers,
+                                                       struct ConfideBuffer *out_signature,
+                                                       struct ConfideBuffer *out_bytes);
+
+// Frees a signed message. NULL is ignored.
+//
+// # Safety
+// `message` is NULL or a message from this library that was not freed and that no call is using.
+void confide_warp_signed_message_free(struct ConfideWarpSignedMessage *message);
+
+// Parses a validators file (JSON text, see the module comment): `node_id` any string, `url`
+// optional, `bls_public_key` hex with or without `0x` or `null`/absent (the validator counts in
+// the total weight but cannot sign), `weight` a JSON integer (u64). `INVALID_VALIDATOR_SET` for
+// anything malformed (naming the entry): not an array, a missing field, an invalid key (not on
+// the curve, not in the subgroup, infinity), a total weight of zero or over u64.
+//
+// # Safety
+// `validators_json` is NULL or NUL-terminated; `out_set` is valid for writing a pointer.
+struct ConfideError *confide_warp_validator_set_from_json(const char *validators_json,
+                                                          struct ConfideWarpValidatorSet **out_set);
+
+// The number of canonical validators (`*out_len`: the bits a signer bitset may use) and the total
+// weight (`*out_total_weight`). Either out-pointer may be NULL.
+//
+// # Safety
+// `set` is a live set; each out-pointer is NULL or valid for writing.
+struct ConfideError *confide_warp_validator_set_info(const struct ConfideWarpValidatorSet *set,
+                                                     size_t *out_len,
+                                                     uint64_t *out_total_weight);
+
+// Frees a validator set. NULL is ignored.
+//
+// # Safety
+// `set` is NULL or a set from this library that was not freed and that no call is using.
+void confide_warp_validator_set_free(struct ConfideWarpValidatorSet *set);
+
+// Verifies `message` for `network_id` against `set` with the quorum
+// `quorum_numerator/quorum_denominator` (e.g. 67/100; 0 < numerator ≤ denominator) under `suite`
+// (a `ConfideBlsCiphersuite`): network id → signer bits within the set → signed weight → quorum
+// (`signed·den ≥ total·num`) → aggregate key → one pairing check (~2 ms). Free
+// `*out_verified` with `confide_warp_verified_free`.
+//
+// Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond the set),
+// `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE` (does not verify), `INVALID_ARGUMENT` (the quorum).
+//
+// # Safety
+// `message` and `set` are live; `out_verified` is valid for writing a pointer.
+struct ConfideError *confide_warp_verify(const struct ConfideWarpSignedMessage *message,
+                                         const struct ConfideWarpValidatorSet *set,
+                                         uint32_t network_id,
+                                         uint64_t quorum_numerator,
+                                         uint64_t quorum_denominator,
+                                         uint32_t suite,
+                                         struct ConfideWarpVerified **out_verified);
+
+// Frees a verification result and its string. NULL is ignored.
+//
+// # Safety
+// `verified` is NULL or came from `confide_warp_verify`, unmodified, not freed.
+void confide_warp_verified_free(struct ConfideWarpVerified *verified);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -9,6 +9,23 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A BLS12-381 secret key (min-pk), wiped when garbage-collected. */
+export declare class BlsSecretKey {
+  /** A fresh random key from the operating system's RNG. */
+  static generate(): BlsSecretKey
+  /**
+   * The key from its 32 big-endian bytes; `INVALID_KEY` for another length, zero or a value not
+   * below the group order.
+   */
+  static fromBytes(bytes: Uint8Array): BlsSecretKey
+  /** The 48-byte compressed public key. */
+  get publicKey(): Uint8Array
+  /** The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`). */
+  proofOfPossession(): Uint8Array
+  /** The 96-byte signature over `message` (for Warp: the unsigned message's bytes). */
+  sign(message: Uint8Array, ciphersuite?: 'pop' | 'lux-basic'): Uint8Array
+}
+
 /**
  * The client's end of one encrypted session with a host: `initMessage` → send; `sealPrompt` →
  * send; every frame received → `open`; `close` zeroizes the session key.
@@ -158,8 +175,114 @@ export declare class Verifier {
   get remembered(): number
 }
 
+/**
+ * A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+ * validator set) and the aggregate signature.
+ */
+export declare class WarpSignedMessage {
+  /**
+   * Parses an encoded signed message. Throws `INVALID_MESSAGE` (truncated, trailing bytes, an
+   * unknown signature type, a padded signer bitset), `MESSAGE_TOO_LARGE`,
+   * `INVALID_SIGNATURE` (not a point of the subgroup), `UNSUPPORTED_SCHEME` (codec).
+   */
+  static parse(bytes: Uint8Array, codec?: 'avalanche' | 'lux-rlp'): WarpSignedMessage
+  /**
+   * Puts an encoded unsigned message, a signer bitset (canonical big-endian bytes: bit i =
+   * canonical validator i) and a 96-byte aggregate signature together. Throws as `parse`.
+   */
+  static create(unsignedMessage: Uint8Array, signers: Uint8Array, signature: Uint8Array, codec?: 'avalanche' | 'lux-rlp'): WarpSignedMessage
+  /** The message that was signed. */
+  get unsignedMessage(): WarpUnsignedMessage
+  /** The signer bitset's canonical bytes. */
+  get signers(): Uint8Array
+  /** The canonical indices of the signers, ascending. */
+  get signerIndices(): Array<number>
+  /** The 96-byte aggregate signature. */
+  get signature(): Uint8Array
+  /** The encoding (a parsed message's input, byte for byte). */
+  toBytes(): Uint8Array
+}
+
+/** An unsigned Warp message: what validators sign. */
+export declare class WarpUnsignedMessage {
+  /**
+   * Parses an encoded message. Throws `INVALID_MESSAGE` (truncated, trailing bytes, wrong codec
+   * version, non-canonical RLP), `MESSAGE_TOO_LARGE` (over 256 KiB), `UNSUPPORTED_SCHEME`
+   * (codec).
+   */
+  static parse(bytes: Uint8Array, codec?: 'avalanche' | 'lux-rlp'): WarpUnsignedMessage
+  /**
+   * The message for `networkId`, the 32-byte `sourceChainId` and `payload`.
+   * `INVALID_ARGUMENT` for a chain id of another length, `MESSAGE_TOO_LARGE` over 256 KiB.
+   */
+  static create(networkId: number, sourceChainId: Uint8Array, payload: Uint8Array, codec?: 'avalanche' | 'lux-rlp'): WarpUnsignedMessage
+  /** The network it belongs to. */
+  get networkId(): number
+  /** The 32-byte id of the chain that sent it. */
+  get sourceChainId(): Uint8Array
+  /** The application payload. */
+  get payload(): Uint8Array
+  /** The 32-byte message ID: SHA-256 of the encoding. */
+  get id(): Uint8Array
+  /** The encoding: what validators sign. */
+  toBytes(): Uint8Array
+}
+
+/**
+ * The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+ * sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+ */
+export declare class WarpValidatorSet {
+  /**
+   * Parses a validators file: `[{"node_id","bls_public_key"?,"weight","url"?}]` (a key is hex
+   * with or without `0x`, or null; the weight a JSON integer). Throws
+   * `INVALID_VALIDATOR_SET` naming the entry for anything malformed (an invalid key, a total
+   * weight of zero or over 2^64 - 1).
+   */
+  static fromJson(json: string): WarpValidatorSet
+  /** The number of canonical validators (the bits a signer bitset may use). */
+  get length(): number
+  /** The weight of every validator, keyed or not. */
+  get totalWeight(): bigint
+  /**
+   * Verifies an encoded signed message for `networkId` with the quorum
+   * `quorumNumerator/quorumDenominator` (e.g. 67/100): network id → signer bits within the set
+   * → signed weight → quorum → aggregate key → one pairing check. Throws `WRONG_NETWORK`,
+   * `INVALID_MESSAGE` (malformed, or a signer bit beyond the set), `INSUFFICIENT_WEIGHT`,
+   * `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum), `UNSUPPORTED_SCHEME` (options).
+   */
+  verify(signedMessage: Uint8Array, networkId: number, quorumNumerator: number, quorumDenominator: number, opts?: WarpVerifyOptions): WarpVerified
+  /** `verify` on the thread pool (the message is parsed first, on the caller's thread). */
+  verifyAsync(signedMessage: Uint8Array, networkId: number, quorumNumerator: number, quorumDenominator: number, opts?: WarpVerifyOptions): Promise<WarpVerified>
+}
+
 /** The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes). */
 export declare function addressFromPublicKey(publicKey: string): string
+
+/** The sum of 48-byte public keys. `INVALID_KEY` for none, a malformed key or a sum at infinity. */
+export declare function blsAggregatePublicKeys(publicKeys: Uint8Array[]): Uint8Array
+
+/** The sum of 96-byte signatures. `INVALID_SIGNATURE` for none or a malformed one. */
+export declare function blsAggregateSignatures(signatures: Uint8Array[]): Uint8Array
+
+/**
+ * Whether `signature` aggregates signatures by every key of `publicKeys` over the same `message`
+ * (FastAggregateVerify; `false` for no key or keys summing to infinity). Only safe with keys
+ * whose proof of possession was checked. Throws as `blsVerify`.
+ */
+export declare function blsFastAggregateVerify(publicKeys: Uint8Array[], message: Uint8Array, signature: Uint8Array, ciphersuite?: 'pop' | 'lux-basic'): boolean
+
+/**
+ * `blsFastAggregateVerify` on the thread pool (the keys are parsed first, on the caller's
+ * thread).
+ */
+export declare function blsFastAggregateVerifyAsync(publicKeys: Uint8Array[], message: Uint8Array, signature: Uint8Array, ciphersuite?: 'pop' | 'lux-basic'): Promise<boolean>
+
+/**
+ * Whether `signature` is `publicKey`'s signature over `message`. A signature that does not verify
+ * is `false`; a malformed key throws `INVALID_KEY`, a malformed signature `INVALID_SIGNATURE`.
+ */
+export declare function blsVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, ciphersuite?: 'pop' | 'lux-basic'): boolean
 
 /**
  * A host frame, decrypted and checked (E2EE.md §3). Request ids are strings (a numeric id is
@@ -587,4 +710,22 @@ export interface VerifyMessagePolicy {
   requireSignatures?: boolean
   /** Reject lloom-v1 envelopes (`UNSUPPORTED_SCHEME`). */
   requireBoundScheme?: boolean
+}
+
+/** What a valid signed message proved. */
+export interface WarpVerified {
+  /** The weight of the signers. */
+  signedWeight: bigint
+  /** The weight of the whole set. */
+  totalWeight: bigint
+  /** The signers' node ids (every node of a shared key). */
+  signers: Array<string>
+}
+
+/** Options of `WarpValidatorSet.verify`. */
+export interface WarpVerifyOptions {
+  /** `'avalanche'` (default) or `'lux-rlp'`. */
+  codec?: 'avalanche' | 'lux-rlp'
+  /** `'pop'` (default) or `'lux-basic'`. */
+  ciphersuite?: 'pop' | 'lux-basic'
 }

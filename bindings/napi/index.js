@@ -835,11 +835,20 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.BlsSecretKey = nativeBinding.BlsSecretKey
 module.exports.ClientSession = nativeBinding.ClientSession
 module.exports.HostConnection = nativeBinding.HostConnection
 module.exports.HostEndpoint = nativeBinding.HostEndpoint
 module.exports.Verifier = nativeBinding.Verifier
+module.exports.WarpSignedMessage = nativeBinding.WarpSignedMessage
+module.exports.WarpUnsignedMessage = nativeBinding.WarpUnsignedMessage
+module.exports.WarpValidatorSet = nativeBinding.WarpValidatorSet
 module.exports.addressFromPublicKey = nativeBinding.addressFromPublicKey
+module.exports.blsAggregatePublicKeys = nativeBinding.blsAggregatePublicKeys
+module.exports.blsAggregateSignatures = nativeBinding.blsAggregateSignatures
+module.exports.blsFastAggregateVerify = nativeBinding.blsFastAggregateVerify
+module.exports.blsFastAggregateVerifyAsync = nativeBinding.blsFastAggregateVerifyAsync
+module.exports.blsVerify = nativeBinding.blsVerify
 module.exports.generateSecretKey = nativeBinding.generateSecretKey
 module.exports.publicKeyFromSecret = nativeBinding.publicKeyFromSecret
 module.exports.signFeed = nativeBinding.signFeed

@@ -142,6 +142,9 @@ fn canonical_set_merges_shared_keys_and_counts_unkeyed_weight() {
     let merged = &set.validators()[set.index_of(&a).unwrap()];
     assert_eq!(merged.weight(), 8);
     assert_eq!(merged.node_ids().collect::<Vec<_>>(), ["x", "z"]);
+    let (ia, ib) = (set.index_of(&a).unwrap(), set.index_of(&b).unwrap());
+    assert_eq!(set.node_ids_of(&[ib, ia]), ["y", "x", "z"]);
+    assert_eq!(set.node_ids_of(&[ia, 7]), ["x", "z"]);
     assert_eq!(set.unkeyed()[0].node_id, "w");
     let keys: Vec<[u8; 96]> = set
         .validators()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Confide static library, compiles the C example and the C test against it with
+# Builds the Confide static library, compiles the C example and the C tests against it with
 # -Wall -Wextra -Werror, runs both under valgrind (any leak or memory error fails), and compares the
 # example's output with expected_output.txt. Exits non-zero on any failure.
 #
@@ -50,5 +50,6 @@ if ! diff -u "$here/expected_output.txt" "$actual"; then
 fi
 echo "example output matches expected_output.txt"
 
-step "running the C test under valgrind"
+step "running the C tests under valgrind"
 valgrind_run "$build_dir/test_confide"
+valgrind_run "$build_dir/test_warp"

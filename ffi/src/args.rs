@@ -31,6 +31,14 @@ impl OutValue for usize {
     const EMPTY: Self = 0;
 }
 
+impl OutValue for u32 {
+    const EMPTY: Self = 0;
+}
+
+impl OutValue for u64 {
+    const EMPTY: Self = 0;
+}
+
 /// A live handle (or struct) the caller passes by pointer.
 ///
 /// # Safety
@@ -145,6 +153,19 @@ pub(crate) unsafe fn out<'a, T: OutValue>(ptr: *mut T, name: &str) -> Result<&'a
     unsafe { ptr.write(T::EMPTY) };
     // SAFETY: as above; now initialised.
     Ok(unsafe { &mut *ptr })
+}
+
+/// An optional out-pointer: NULL is `None` (not wanted), anything else is reset to
+/// [`OutValue::EMPTY`] first.
+///
+/// # Safety
+/// `ptr` is NULL or valid for writing a `T`.
+pub(crate) unsafe fn opt_out<'a, T: OutValue>(ptr: *mut T) -> Option<&'a mut T> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL and writable by the caller's contract; as in `out`.
+    unsafe { out(ptr, "") }.ok()
 }
 
 /// Moves `value` to the heap and hands ownership to C.

@@ -6,6 +6,8 @@
 
 use confide_core::e2ee::SignatureScheme;
 use confide_core::signed::MessageScheme;
+use confide_core::warp::Codec;
+use confide_core::warp::bls::Ciphersuite;
 
 use crate::error::invalid_argument;
 
@@ -123,6 +125,26 @@ pub enum ConfideMessageScheme {
     LloomV1 = 1,
 }
 
+/// How a Warp message is encoded (WARP.md). Pass as `uint32_t`.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfideWarpCodec {
+    /// avalanchego's linear codec (big-endian, codec version 0): the default.
+    Avalanche = 0,
+    /// The RLP encoding of luxfi/warp v1.18.
+    LuxRlp = 1,
+}
+
+/// Which domain separation tag BLS message signatures use (WARP.md). Pass as `uint32_t`.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfideBlsCiphersuite {
+    /// `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (Avalanche, Ethereum): the default.
+    Pop = 0,
+    /// `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_` (the Lux build).
+    LuxBasic = 1,
+}
+
 /// What a frame opened by `confide_client_session_open` turned out to be.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +192,30 @@ pub(crate) fn message_scheme(value: u32) -> Result<MessageScheme, confide_core::
         other => Err(invalid_argument(
             "scheme",
             &format!("{other} is not a ConfideMessageScheme (0 = CONFIDE_V1, 1 = LLOOM_V1)"),
+        )),
+    }
+}
+
+/// The Warp codec for a `uint32_t` argument; anything but the enum's values is an error.
+pub(crate) fn warp_codec(value: u32) -> Result<Codec, confide_core::Error> {
+    match value {
+        v if v == ConfideWarpCodec::Avalanche as u32 => Ok(Codec::Avalanche),
+        v if v == ConfideWarpCodec::LuxRlp as u32 => Ok(Codec::LuxRlp),
+        other => Err(invalid_argument(
+            "codec",
+            &format!("{other} is not a ConfideWarpCodec (0 = AVALANCHE, 1 = LUX_RLP)"),
+        )),
+    }
+}
+
+/// The BLS ciphersuite for a `uint32_t` argument; anything but the enum's values is an error.
+pub(crate) fn bls_ciphersuite(value: u32) -> Result<Ciphersuite, confide_core::Error> {
+    match value {
+        v if v == ConfideBlsCiphersuite::Pop as u32 => Ok(Ciphersuite::Pop),
+        v if v == ConfideBlsCiphersuite::LuxBasic as u32 => Ok(Ciphersuite::LuxBasic),
+        other => Err(invalid_argument(
+            "suite",
+            &format!("{other} is not a ConfideBlsCiphersuite (0 = POP, 1 = LUX_BASIC)"),
         )),
     }
 }

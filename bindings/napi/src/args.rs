@@ -3,7 +3,7 @@
 
 use confide_core::e2ee::WireId;
 use napi::ValueType;
-use napi::bindgen_prelude::{BigInt, Either, FromNapiValue, TypeName, Unknown};
+use napi::bindgen_prelude::{BigInt, Either, FromNapiValue, TypeName, Uint8Array, Unknown};
 
 use crate::error::{Result, internal, invalid_argument};
 
@@ -28,6 +28,17 @@ pub fn convert<T: FromNapiValue + TypeName>(value: Unknown<'_>, name: &str) -> R
 /// A string argument.
 pub fn string(value: Unknown<'_>, name: &str) -> Result<String> {
     convert(value, name)
+}
+
+/// A byte argument (`Uint8Array` or `Buffer`), copied.
+pub fn bytes(value: Unknown<'_>, name: &str) -> Result<Vec<u8>> {
+    Ok(convert::<Uint8Array>(value, name)?.to_vec())
+}
+
+/// An array of byte arguments, copied.
+pub fn byte_list(value: Unknown<'_>, name: &str) -> Result<Vec<Vec<u8>>> {
+    let items: Vec<Uint8Array> = convert(value, name)?;
+    Ok(items.iter().map(|item| item.to_vec()).collect())
 }
 
 /// An optional string argument: `undefined` and `null` are `None`.

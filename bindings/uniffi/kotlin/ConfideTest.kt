@@ -1,9 +1,10 @@
 // The Kotlin binding on the JVM: the deployed SDK's session vectors through the host engine, a
-// whole client ↔ host exchange (also with suspend calls), a Kotlin wallet signer, and errors with
-// their codes. Run by bindings/uniffi/scripts/test.sh:
+// whole client ↔ host exchange (also with suspend calls), a Kotlin wallet signer, a real feed, a
+// Warp message verified against a validator set, and errors with their codes. Run by
+// bindings/uniffi/scripts/test.sh:
 //   java -Djna.library.path=<dir of libconfide_uniffi.so> … ConfideTestKt <vector-dir>
-// where <vector-dir> holds the SDK init frame, message_0 frame and keys (written by test.sh from
-// core/tests/vectors/fabstir/sdk_session_vectors.json). Prints `kotlin: N passed, N failed`.
+// where <vector-dir> holds the SDK init frame, message_0 frame and keys, a real feed and its key,
+// and a signed Warp message with its validators (written by test.sh from core/tests/vectors). Prints `kotlin: N passed, N failed`.
 
 import java.io.File
 import kotlinx.coroutines.runBlocking
@@ -122,6 +123,29 @@ fun main(args: Array<String>) {
         expectCode("MESSAGE_EXPIRED") {
             verifyMessage(signMessage("{}", SecretKey.generate(), 1000u), 10_000u)
         }
+    }
+
+    check("feed: a real feed verifies, a one-character edit does not") {
+        val feed = File(vectors, "feed.json").readText()
+        val options = VerifyFeedOptions(key = File(vectors, "feed_key.pem").readText())
+        val report = verifyFeed(feed, 1_767_225_600L, options)
+        expect(report.trustLevel == TrustLevel.SIGNED && report.signature?.valid == true) { "$report" }
+        val tampered = verifyFeed(feed.replaceFirst("Minimal", "Maximal"), 1_767_225_600L, options)
+        expect(tampered.trustLevel == TrustLevel.INVALID) { "$tampered" }
+        expectCode("KEY_UNAVAILABLE") { verifyFeed(feed, 1_767_225_600L) }
+    }
+
+    check("warp: a signed message verifies against its validator set (also suspend)") {
+        val bytes = File(vectors, "warp_signed.hex").readText().trim().chunked(2).map { it.toInt(16).toByte() }.toByteArray()
+        val validators = WarpValidatorSet.fromJson(File(vectors, "warp_validators.json").readText())
+        val message = WarpSignedMessage.parse(bytes)
+        expect(message.toBytes().contentEquals(bytes)) { "re-serialised bytes differ" }
+        val expected = WarpVerified(80u, 100u, listOf("NodeID-A", "NodeID-C"))
+        expect(validators.verify(message, 1u, 67u, 100u) == expected) { "verify" }
+        expect(runBlocking { validators.verifyAsync(message, 1u, 67u, 100u) } == expected) { "verifyAsync" }
+        val error = expectCode("INSUFFICIENT_WEIGHT") { validators.verify(message, 1u, 81u, 100u) }
+        expect(error.reason.contains("80 of total 100")) { error.reason }
+        expectCode("WRONG_NETWORK") { validators.verify(message, 2u, 67u, 100u) }
     }
 
     println("kotlin: $passed passed, $failed failed")

@@ -4,9 +4,10 @@
 #   2. the Python wheel is built from the library cargo built, installed into a fresh venv and
 #      imported; mypy.stubtest checks its stubs, mypy --strict the example client; pytest runs
 #      the suite (vectors, exchanges, every raised error code, Python wallet signers, signed
-#      messages, a live session against `confide-node serve --dev`);
+#      messages, feeds, Warp, a live session against `confide-node serve --dev`);
 #   3. the Kotlin test program is compiled with kotlinc (npm `kotlin-compiler`) and run on the JVM
-#      with JNA (Debian `libjna-java`).
+#      with JNA (Debian `libjna-java`), with its vectors (SDK session, a real feed, a Warp message)
+#      written from core/tests/vectors.
 # Ends with pytest's summary line and `kotlin: N passed, N failed`. Cargo's target dir is
 # $CARGO_TARGET_DIR (default $HOME/.cache/confide/target); cargo only rebuilds what changed.
 # Swift cannot be compiled on Linux here: its sources are only checked for freshness (step 1).
@@ -63,10 +64,18 @@ if [ ! -f "$classes/ConfideTestKt.class" ]; then
   rm -rf "$cache/uniffi-kotlin" && mkdir -p "$classes"
   "$kotlin_home/bin/kotlinc" -nowarn -cp "$classpath" "${sources[@]}" -d "$classes"
 fi
-python3 - "$repo/core/tests/vectors/fabstir/sdk_session_vectors.json" "$work/vectors" <<'PY'
+python3 - "$repo/core/tests/vectors" "$work/vectors" <<'PY'
 import json, pathlib, sys
-v = json.loads(pathlib.Path(sys.argv[1]).read_text())
+vectors = pathlib.Path(sys.argv[1])
+v = json.loads((vectors / "fabstir/sdk_session_vectors.json").read_text())
 out = pathlib.Path(sys.argv[2]); out.mkdir()
+feed = vectors / "llmfeed/llmfeed-spec/.well-known"
+(out / "feed.json").write_text((feed / "mcp-lite.llmfeed.json").read_text())
+(out / "feed_key.pem").write_text((feed / "public.pem").read_text())
+warp = json.loads((vectors / "warp/warp_derived_vectors.json").read_text())
+(out / "warp_signed.hex").write_text(warp["signed_message_avalanchego_POP_keys0_2"]["hex"])
+(out / "warp_validators.json").write_text(json.dumps([{"node_id": f"NodeID-{n}", "weight": w,
+    "bls_public_key": k["pk_compressed_hex"]} for n, k, w in zip("ABC", warp["keys"], [40, 20, 40])]))
 (out / "node_priv").write_text(v["inputs"]["node_priv"])
 (out / "node_pub").write_text(v["inputs"]["node_pub_compressed"])
 (out / "init.json").write_text(json.dumps({"type": "encrypted_session_init", "session_id": "sdk-session",

@@ -187,6 +187,16 @@ impl ValidatorSet {
         &self.unkeyed
     }
 
+    /// The node ids of the validators at canonical `indices` (every member of a shared key, in
+    /// listed order): who signed, as a person reads it. An index beyond the set is skipped.
+    pub fn node_ids_of(&self, indices: &[usize]) -> Vec<String> {
+        indices
+            .iter()
+            .filter_map(|&i| self.validators.get(i))
+            .flat_map(|v| v.node_ids().map(str::to_owned))
+            .collect()
+    }
+
     /// The canonical index of `key`.
     pub fn index_of(&self, key: &PublicKey) -> Option<usize> {
         let target = key.to_uncompressed();

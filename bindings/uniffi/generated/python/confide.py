@@ -527,15 +527,41 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_confide_uniffi_checksum_func_address_from_public_key() != 32530:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys() != 24017:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures() != 15184:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify() != 62614:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async() != 17316:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_bls_verify() != 29088:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_sign_feed() != 30122:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_func_sign_message() != 11526:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_func_sign_message_with_signer() != 5454:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_verify_feed() != 3123:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_func_verify_feed_async() != 61372:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_func_verify_message() != 26538:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_func_verify_message_async() != 16654:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_func_workers_in_flight() != 54141:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession() != 59723:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_blssecretkey_public_key() != 41053:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_blssecretkey_sign() != 31284:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes() != 62505:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate() != 10527:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_method_clientsession_client_address() != 60287:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -609,6 +635,44 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest() != 21204:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature() != 9412:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices() != 51414:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers() != 38889:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes() != 52871:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message() != 36159:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new() != 45801:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse() != 14914:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id() != 27415:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id() != 51885:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload() != 28181:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id() != 50553:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes() != 54794:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new() != 39208:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse() != 4183:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_length() != 50288:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight() != 44474:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify() != 59493:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async() != 19851:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json() != 473:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
 # This is an implementation detail which will be called internally by the public API.
@@ -641,12 +705,36 @@ _UniffiLib.ffi_confide_uniffi_uniffi_contract_version.restype = ctypes.c_uint32
 _UniffiLib.uniffi_confide_uniffi_checksum_func_address_from_public_key.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_func_address_from_public_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_verify.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_bls_verify.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_sign_feed.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_sign_feed.restype = ctypes.c_uint16
 _UniffiLib.uniffi_confide_uniffi_checksum_func_sign_message.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_func_sign_message.restype = ctypes.c_uint16
 _UniffiLib.uniffi_confide_uniffi_checksum_func_sign_message_with_signer.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_func_sign_message_with_signer.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_verify_feed.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_verify_feed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_func_verify_feed_async.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_func_verify_feed_async.restype = ctypes.c_uint16
 _UniffiLib.uniffi_confide_uniffi_checksum_func_verify_message.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_func_verify_message.restype = ctypes.c_uint16
@@ -656,6 +744,21 @@ _UniffiLib.uniffi_confide_uniffi_checksum_func_verify_message_async.restype = ct
 _UniffiLib.uniffi_confide_uniffi_checksum_func_workers_in_flight.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_func_workers_in_flight.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_public_key.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_public_key.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_sign.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_blssecretkey_sign.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate.restype = ctypes.c_uint16
 _UniffiLib.uniffi_confide_uniffi_checksum_method_clientsession_client_address.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_method_clientsession_client_address.restype = ctypes.c_uint16
@@ -764,11 +867,109 @@ _UniffiLib.uniffi_confide_uniffi_checksum_method_walletsigner_address.restype = 
 _UniffiLib.uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest.argtypes = (
 )
 _UniffiLib.uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_length.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_length.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async.restype = ctypes.c_uint16
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json.argtypes = (
+)
+_UniffiLib.uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json.restype = ctypes.c_uint16
 _UniffiLib.uniffi_confide_uniffi_fn_func_address_from_public_key.argtypes = (
     _UniffiRustBuffer,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_confide_uniffi_fn_func_address_from_public_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_signatures.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_signatures.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify.restype = ctypes.c_int8
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_verify.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_bls_verify.restype = ctypes.c_int8
+_UniffiLib.uniffi_confide_uniffi_fn_func_sign_feed.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.c_int64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_sign_feed.restype = _UniffiRustBuffer
 _UniffiLib.uniffi_confide_uniffi_fn_func_sign_message.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint64,
@@ -787,6 +988,19 @@ _UniffiLib.uniffi_confide_uniffi_fn_func_sign_message_with_signer.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_confide_uniffi_fn_func_sign_message_with_signer.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_int64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed_async.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.c_int64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed_async.restype = ctypes.c_uint64
 _UniffiLib.uniffi_confide_uniffi_fn_func_verify_message.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint64,
@@ -804,6 +1018,32 @@ _UniffiLib.uniffi_confide_uniffi_fn_func_workers_in_flight.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_confide_uniffi_fn_func_workers_in_flight.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_public_key.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_public_key.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_sign.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_sign.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_generate.argtypes = (
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_generate.restype = ctypes.c_uint64
 _UniffiLib.uniffi_confide_uniffi_fn_method_clientsession_client_address.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1023,6 +1263,127 @@ _UniffiLib.uniffi_confide_uniffi_fn_method_walletsigner_sign_digest.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_confide_uniffi_fn_method_walletsigner_sign_digest.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signature.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signature.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signers.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signers.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_id.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id.restype = ctypes.c_uint32
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new.argtypes = (
+    ctypes.c_uint32,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse.argtypes = (
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_length.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_length.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_clone_blssecretkey.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_clone_blssecretkey.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_free_blssecretkey.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_free_blssecretkey.restype = None
 _UniffiLib.uniffi_confide_uniffi_fn_clone_clientsession.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1093,6 +1454,36 @@ _UniffiLib.uniffi_confide_uniffi_fn_free_walletsigner.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_confide_uniffi_fn_free_walletsigner.restype = None
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpsignedmessage.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpsignedmessage.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpsignedmessage.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpsignedmessage.restype = None
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpunsignedmessage.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpunsignedmessage.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpunsignedmessage.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpunsignedmessage.restype = None
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpvalidatorset.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_clone_warpvalidatorset.restype = ctypes.c_uint64
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpvalidatorset.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_confide_uniffi_fn_free_warpvalidatorset.restype = None
 _UNIFFI_CALLBACK_INTERFACE_CONFIDE_HOST_AUTHORIZER_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,_UniffiRustBuffer,ctypes.POINTER(ctypes.c_int8),
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -1432,6 +1823,537 @@ async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free,
 # Public interface members begin here.
 
 
+
+
+
+
+
+class CertificationStatus(enum.Enum):
+    """
+    What became of a feed's certification.
+"""
+    
+    ABSENT = 0
+    """
+    The feed has none.
+"""
+    
+    VALID = 1
+    """
+    Verified, by a trusted certifier, not expired.
+"""
+    
+    EXPIRED = 2
+    """
+    Past its `expires_at`.
+"""
+    
+    INVALID = 3
+    """
+    Does not verify, or is malformed.
+"""
+    
+    UNTRUSTED_CERTIFIER = 4
+    """
+    By a certifier that is not trusted.
+"""
+    
+    UNVERIFIABLE = 5
+    """
+    No key to check it with.
+"""
+    
+
+
+class _UniffiFfiConverterTypeCertificationStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return CertificationStatus.ABSENT
+        if variant == 2:
+            return CertificationStatus.VALID
+        if variant == 3:
+            return CertificationStatus.EXPIRED
+        if variant == 4:
+            return CertificationStatus.INVALID
+        if variant == 5:
+            return CertificationStatus.UNTRUSTED_CERTIFIER
+        if variant == 6:
+            return CertificationStatus.UNVERIFIABLE
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == CertificationStatus.ABSENT:
+            return
+        if value == CertificationStatus.VALID:
+            return
+        if value == CertificationStatus.EXPIRED:
+            return
+        if value == CertificationStatus.INVALID:
+            return
+        if value == CertificationStatus.UNTRUSTED_CERTIFIER:
+            return
+        if value == CertificationStatus.UNVERIFIABLE:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == CertificationStatus.ABSENT:
+            buf.write_i32(1)
+        if value == CertificationStatus.VALID:
+            buf.write_i32(2)
+        if value == CertificationStatus.EXPIRED:
+            buf.write_i32(3)
+        if value == CertificationStatus.INVALID:
+            buf.write_i32(4)
+        if value == CertificationStatus.UNTRUSTED_CERTIFIER:
+            buf.write_i32(5)
+        if value == CertificationStatus.UNVERIFIABLE:
+            buf.write_i32(6)
+
+
+
+class _UniffiFfiConverterString:
+    @staticmethod
+    def check_lower(value):
+        if not isinstance(value, str):
+            raise TypeError("argument must be str, not {}".format(type(value).__name__))
+        return value
+
+    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError("Unexpected negative string length")
+        utf8_bytes = buf.read(size)
+        return utf8_bytes.decode("utf-8")
+
+    @staticmethod
+    def write(value, buf):
+        utf8_bytes = value.encode("utf-8")
+        buf.write_i32(len(utf8_bytes))
+        buf.write(utf8_bytes)
+
+    @staticmethod
+    def lift(buf):
+        with buf.consume_with_stream() as stream:
+            return stream.read(stream.remaining()).decode("utf-8")
+
+    @staticmethod
+    def lower(value):
+        with _UniffiRustBuffer.alloc_with_builder() as builder:
+            builder.write(value.encode("utf-8"))
+            return builder.finalize()
+
+class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterString.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterString.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterString.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class FeedCertification:
+    """
+    The certification in a `FeedReport`.
+"""
+    def __init__(self, *, status:CertificationStatus, certifier:typing.Optional[str], expires_at:typing.Optional[str]):
+        self.status = status
+        self.certifier = certifier
+        self.expires_at = expires_at
+        
+        
+
+    
+    def __str__(self):
+        return "FeedCertification(status={}, certifier={}, expires_at={})".format(self.status, self.certifier, self.expires_at)
+    def __eq__(self, other):
+        if self.status != other.status:
+            return False
+        if self.certifier != other.certifier:
+            return False
+        if self.expires_at != other.expires_at:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFeedCertification(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return FeedCertification(
+            status=_UniffiFfiConverterTypeCertificationStatus.read(buf),
+            certifier=_UniffiFfiConverterOptionalString.read(buf),
+            expires_at=_UniffiFfiConverterOptionalString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeCertificationStatus.check_lower(value.status)
+        _UniffiFfiConverterOptionalString.check_lower(value.certifier)
+        _UniffiFfiConverterOptionalString.check_lower(value.expires_at)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeCertificationStatus.write(value.status, buf)
+        _UniffiFfiConverterOptionalString.write(value.certifier, buf)
+        _UniffiFfiConverterOptionalString.write(value.expires_at, buf)
+
+@dataclass
+class FeedError:
+    """
+    Why a signature is not valid.
+"""
+    def __init__(self, *, code:str, message:str):
+        self.code = code
+        self.message = message
+        
+        
+
+    
+    def __str__(self):
+        return "FeedError(code={}, message={})".format(self.code, self.message)
+    def __eq__(self, other):
+        if self.code != other.code:
+            return False
+        if self.message != other.message:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFeedError(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return FeedError(
+            code=_UniffiFfiConverterString.read(buf),
+            message=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.code)
+        _UniffiFfiConverterString.check_lower(value.message)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.code, buf)
+        _UniffiFfiConverterString.write(value.message, buf)
+
+
+
+
+
+
+class TrustLevel(enum.Enum):
+    """
+    The verdict on a feed (LLMFEED.md's trust table).
+"""
+    
+    CERTIFIED = 0
+    """
+    Valid signature and a valid certification by a trusted certifier.
+"""
+    
+    SIGNED = 1
+    """
+    Valid signature.
+"""
+    
+    UNSIGNED = 2
+    """
+    No signature.
+"""
+    
+    INVALID = 3
+    """
+    A signature that does not verify (tampered, wrong key, malformed).
+"""
+    
+
+
+class _UniffiFfiConverterTypeTrustLevel(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return TrustLevel.CERTIFIED
+        if variant == 2:
+            return TrustLevel.SIGNED
+        if variant == 3:
+            return TrustLevel.UNSIGNED
+        if variant == 4:
+            return TrustLevel.INVALID
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == TrustLevel.CERTIFIED:
+            return
+        if value == TrustLevel.SIGNED:
+            return
+        if value == TrustLevel.UNSIGNED:
+            return
+        if value == TrustLevel.INVALID:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == TrustLevel.CERTIFIED:
+            buf.write_i32(1)
+        if value == TrustLevel.SIGNED:
+            buf.write_i32(2)
+        if value == TrustLevel.UNSIGNED:
+            buf.write_i32(3)
+        if value == TrustLevel.INVALID:
+            buf.write_i32(4)
+
+
+
+class _UniffiFfiConverterBoolean:
+    @classmethod
+    def check_lower(cls, value):
+        return not not value
+
+    @classmethod
+    def lower(cls, value):
+        return 1 if value else 0
+
+    @staticmethod
+    def lift(value):
+        return value != 0
+
+    @classmethod
+    def read(cls, buf):
+        return cls.lift(buf.read_u8())
+
+    @classmethod
+    def write(cls, value, buf):
+        buf.write_u8(value)
+
+class _UniffiFfiConverterSequenceString(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterString.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterString.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterString.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeFeedError(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeFeedError.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeFeedError.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeFeedError.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class FeedSignature:
+    """
+    The author's signature in a `FeedReport`.
+"""
+    def __init__(self, *, valid:bool, algorithm:typing.Optional[str], canonicalization:typing.Optional[str], signed_blocks:typing.List[str], created_at:typing.Optional[str], public_key_hint:typing.Optional[str], error:typing.Optional[FeedError]):
+        self.valid = valid
+        self.algorithm = algorithm
+        self.canonicalization = canonicalization
+        self.signed_blocks = signed_blocks
+        self.created_at = created_at
+        self.public_key_hint = public_key_hint
+        self.error = error
+        
+        
+
+    
+    def __str__(self):
+        return "FeedSignature(valid={}, algorithm={}, canonicalization={}, signed_blocks={}, created_at={}, public_key_hint={}, error={})".format(self.valid, self.algorithm, self.canonicalization, self.signed_blocks, self.created_at, self.public_key_hint, self.error)
+    def __eq__(self, other):
+        if self.valid != other.valid:
+            return False
+        if self.algorithm != other.algorithm:
+            return False
+        if self.canonicalization != other.canonicalization:
+            return False
+        if self.signed_blocks != other.signed_blocks:
+            return False
+        if self.created_at != other.created_at:
+            return False
+        if self.public_key_hint != other.public_key_hint:
+            return False
+        if self.error != other.error:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFeedSignature(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return FeedSignature(
+            valid=_UniffiFfiConverterBoolean.read(buf),
+            algorithm=_UniffiFfiConverterOptionalString.read(buf),
+            canonicalization=_UniffiFfiConverterOptionalString.read(buf),
+            signed_blocks=_UniffiFfiConverterSequenceString.read(buf),
+            created_at=_UniffiFfiConverterOptionalString.read(buf),
+            public_key_hint=_UniffiFfiConverterOptionalString.read(buf),
+            error=_UniffiFfiConverterOptionalTypeFeedError.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterBoolean.check_lower(value.valid)
+        _UniffiFfiConverterOptionalString.check_lower(value.algorithm)
+        _UniffiFfiConverterOptionalString.check_lower(value.canonicalization)
+        _UniffiFfiConverterSequenceString.check_lower(value.signed_blocks)
+        _UniffiFfiConverterOptionalString.check_lower(value.created_at)
+        _UniffiFfiConverterOptionalString.check_lower(value.public_key_hint)
+        _UniffiFfiConverterOptionalTypeFeedError.check_lower(value.error)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterBoolean.write(value.valid, buf)
+        _UniffiFfiConverterOptionalString.write(value.algorithm, buf)
+        _UniffiFfiConverterOptionalString.write(value.canonicalization, buf)
+        _UniffiFfiConverterSequenceString.write(value.signed_blocks, buf)
+        _UniffiFfiConverterOptionalString.write(value.created_at, buf)
+        _UniffiFfiConverterOptionalString.write(value.public_key_hint, buf)
+        _UniffiFfiConverterOptionalTypeFeedError.write(value.error, buf)
+
+class _UniffiFfiConverterOptionalTypeFeedSignature(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeFeedSignature.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeFeedSignature.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeFeedSignature.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class FeedReport:
+    """
+    The trust report of a feed.
+"""
+    def __init__(self, *, trust_level:TrustLevel, signature:typing.Optional[FeedSignature], certification:FeedCertification, trusted_blocks:typing.List[str], untrusted_blocks:typing.List[str], warnings:typing.List[str]):
+        self.trust_level = trust_level
+        self.signature = signature
+        self.certification = certification
+        self.trusted_blocks = trusted_blocks
+        self.untrusted_blocks = untrusted_blocks
+        self.warnings = warnings
+        
+        
+
+    
+    def __str__(self):
+        return "FeedReport(trust_level={}, signature={}, certification={}, trusted_blocks={}, untrusted_blocks={}, warnings={})".format(self.trust_level, self.signature, self.certification, self.trusted_blocks, self.untrusted_blocks, self.warnings)
+    def __eq__(self, other):
+        if self.trust_level != other.trust_level:
+            return False
+        if self.signature != other.signature:
+            return False
+        if self.certification != other.certification:
+            return False
+        if self.trusted_blocks != other.trusted_blocks:
+            return False
+        if self.untrusted_blocks != other.untrusted_blocks:
+            return False
+        if self.warnings != other.warnings:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeFeedReport(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return FeedReport(
+            trust_level=_UniffiFfiConverterTypeTrustLevel.read(buf),
+            signature=_UniffiFfiConverterOptionalTypeFeedSignature.read(buf),
+            certification=_UniffiFfiConverterTypeFeedCertification.read(buf),
+            trusted_blocks=_UniffiFfiConverterSequenceString.read(buf),
+            untrusted_blocks=_UniffiFfiConverterSequenceString.read(buf),
+            warnings=_UniffiFfiConverterSequenceString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeTrustLevel.check_lower(value.trust_level)
+        _UniffiFfiConverterOptionalTypeFeedSignature.check_lower(value.signature)
+        _UniffiFfiConverterTypeFeedCertification.check_lower(value.certification)
+        _UniffiFfiConverterSequenceString.check_lower(value.trusted_blocks)
+        _UniffiFfiConverterSequenceString.check_lower(value.untrusted_blocks)
+        _UniffiFfiConverterSequenceString.check_lower(value.warnings)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeTrustLevel.write(value.trust_level, buf)
+        _UniffiFfiConverterOptionalTypeFeedSignature.write(value.signature, buf)
+        _UniffiFfiConverterTypeFeedCertification.write(value.certification, buf)
+        _UniffiFfiConverterSequenceString.write(value.trusted_blocks, buf)
+        _UniffiFfiConverterSequenceString.write(value.untrusted_blocks, buf)
+        _UniffiFfiConverterSequenceString.write(value.warnings, buf)
+
 class _UniffiFfiConverterUInt64(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "u64"
     VALUE_MIN = 0
@@ -1636,27 +2558,6 @@ class _UniffiFfiConverterTypeHostLimits(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt32.write(value.max_auth_failures, buf)
         _UniffiFfiConverterOptionalUInt64.write(value.init_freshness_secs, buf)
 
-class _UniffiFfiConverterBoolean:
-    @classmethod
-    def check_lower(cls, value):
-        return not not value
-
-    @classmethod
-    def lower(cls, value):
-        return 1 if value else 0
-
-    @staticmethod
-    def lift(value):
-        return value != 0
-
-    @classmethod
-    def read(cls, buf):
-        return cls.lift(buf.read_u8())
-
-    @classmethod
-    def write(cls, value, buf):
-        buf.write_u8(value)
-
 @dataclass
 class HostPolicy:
     """
@@ -1701,63 +2602,6 @@ class _UniffiFfiConverterTypeHostPolicy(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBoolean.write(value.require_encryption, buf)
         _UniffiFfiConverterBoolean.write(value.require_signed_requests, buf)
         _UniffiFfiConverterBoolean.write(value.require_fresh_init, buf)
-
-class _UniffiFfiConverterString:
-    @staticmethod
-    def check_lower(value):
-        if not isinstance(value, str):
-            raise TypeError("argument must be str, not {}".format(type(value).__name__))
-        return value
-
-    @staticmethod
-    def read(buf):
-        size = buf.read_i32()
-        if size < 0:
-            raise InternalError("Unexpected negative string length")
-        utf8_bytes = buf.read(size)
-        return utf8_bytes.decode("utf-8")
-
-    @staticmethod
-    def write(value, buf):
-        utf8_bytes = value.encode("utf-8")
-        buf.write_i32(len(utf8_bytes))
-        buf.write(utf8_bytes)
-
-    @staticmethod
-    def lift(buf):
-        with buf.consume_with_stream() as stream:
-            return stream.read(stream.remaining()).decode("utf-8")
-
-    @staticmethod
-    def lower(value):
-        with _UniffiRustBuffer.alloc_with_builder() as builder:
-            builder.write(value.encode("utf-8"))
-            return builder.finalize()
-
-class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterString.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterString.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterString.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
 
 @dataclass
 class InitParams:
@@ -1833,6 +2677,85 @@ class _UniffiFfiConverterTypeInitParams(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.price_per_token, buf)
         _UniffiFfiConverterOptionalString.write(value.id, buf)
         _UniffiFfiConverterOptionalUInt64.write(value.timestamp, buf)
+
+class _UniffiFfiConverterOptionalSequenceString(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterSequenceString.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterSequenceString.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterSequenceString.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class SignFeedOptions:
+    """
+    How `sign_feed` signs; `None` keeps the default (in brackets).
+"""
+    def __init__(self, *, blocks:typing.Optional[typing.List[str]] = _DEFAULT, key_hint:typing.Optional[str] = _DEFAULT, canonicalization:typing.Optional[str] = _DEFAULT):
+        if blocks is _DEFAULT:
+            self.blocks = None
+        else:
+            self.blocks = blocks
+        if key_hint is _DEFAULT:
+            self.key_hint = None
+        else:
+            self.key_hint = key_hint
+        if canonicalization is _DEFAULT:
+            self.canonicalization = None
+        else:
+            self.canonicalization = canonicalization
+        
+        
+
+    
+    def __str__(self):
+        return "SignFeedOptions(blocks={}, key_hint={}, canonicalization={})".format(self.blocks, self.key_hint, self.canonicalization)
+    def __eq__(self, other):
+        if self.blocks != other.blocks:
+            return False
+        if self.key_hint != other.key_hint:
+            return False
+        if self.canonicalization != other.canonicalization:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSignFeedOptions(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return SignFeedOptions(
+            blocks=_UniffiFfiConverterOptionalSequenceString.read(buf),
+            key_hint=_UniffiFfiConverterOptionalString.read(buf),
+            canonicalization=_UniffiFfiConverterOptionalString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterOptionalSequenceString.check_lower(value.blocks)
+        _UniffiFfiConverterOptionalString.check_lower(value.key_hint)
+        _UniffiFfiConverterOptionalString.check_lower(value.canonicalization)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterOptionalSequenceString.write(value.blocks, buf)
+        _UniffiFfiConverterOptionalString.write(value.key_hint, buf)
+        _UniffiFfiConverterOptionalString.write(value.canonicalization, buf)
 
 @dataclass
 class TokenLimit:
@@ -2113,6 +3036,69 @@ class _UniffiFfiConverterTypeVerified(_UniffiConverterRustBuffer):
         _UniffiFfiConverterSequenceTypeVerifyWarning.write(value.warnings, buf)
         _UniffiFfiConverterString.write(value.payload_json, buf)
 
+@dataclass
+class VerifyFeedOptions:
+    """
+    Keys and trust settings of `verify_feed`; `None` fields are absent.
+"""
+    def __init__(self, *, key:typing.Optional[str] = _DEFAULT, certifier_key:typing.Optional[str] = _DEFAULT, trusted_certifiers:typing.List[str] = _DEFAULT, policy:typing.Optional[str] = _DEFAULT):
+        if key is _DEFAULT:
+            self.key = None
+        else:
+            self.key = key
+        if certifier_key is _DEFAULT:
+            self.certifier_key = None
+        else:
+            self.certifier_key = certifier_key
+        if trusted_certifiers is _DEFAULT:
+            self.trusted_certifiers = []
+        else:
+            self.trusted_certifiers = trusted_certifiers
+        if policy is _DEFAULT:
+            self.policy = None
+        else:
+            self.policy = policy
+        
+        
+
+    
+    def __str__(self):
+        return "VerifyFeedOptions(key={}, certifier_key={}, trusted_certifiers={}, policy={})".format(self.key, self.certifier_key, self.trusted_certifiers, self.policy)
+    def __eq__(self, other):
+        if self.key != other.key:
+            return False
+        if self.certifier_key != other.certifier_key:
+            return False
+        if self.trusted_certifiers != other.trusted_certifiers:
+            return False
+        if self.policy != other.policy:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeVerifyFeedOptions(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return VerifyFeedOptions(
+            key=_UniffiFfiConverterOptionalString.read(buf),
+            certifier_key=_UniffiFfiConverterOptionalString.read(buf),
+            trusted_certifiers=_UniffiFfiConverterSequenceString.read(buf),
+            policy=_UniffiFfiConverterOptionalString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterOptionalString.check_lower(value.key)
+        _UniffiFfiConverterOptionalString.check_lower(value.certifier_key)
+        _UniffiFfiConverterSequenceString.check_lower(value.trusted_certifiers)
+        _UniffiFfiConverterOptionalString.check_lower(value.policy)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterOptionalString.write(value.key, buf)
+        _UniffiFfiConverterOptionalString.write(value.certifier_key, buf)
+        _UniffiFfiConverterSequenceString.write(value.trusted_certifiers, buf)
+        _UniffiFfiConverterOptionalString.write(value.policy, buf)
+
 class _UniffiFfiConverterOptionalBoolean(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -2201,6 +3187,100 @@ class _UniffiFfiConverterTypeVerifyPolicy(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt64.write(value.max_future_skew_secs, buf)
         _UniffiFfiConverterOptionalBoolean.write(value.require_signatures, buf)
         _UniffiFfiConverterOptionalBoolean.write(value.require_bound_scheme, buf)
+
+@dataclass
+class WarpVerified:
+    """
+    What a valid signed message proved.
+"""
+    def __init__(self, *, signed_weight:int, total_weight:int, signers:typing.List[str]):
+        self.signed_weight = signed_weight
+        self.total_weight = total_weight
+        self.signers = signers
+        
+        
+
+    
+    def __str__(self):
+        return "WarpVerified(signed_weight={}, total_weight={}, signers={})".format(self.signed_weight, self.total_weight, self.signers)
+    def __eq__(self, other):
+        if self.signed_weight != other.signed_weight:
+            return False
+        if self.total_weight != other.total_weight:
+            return False
+        if self.signers != other.signers:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeWarpVerified(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return WarpVerified(
+            signed_weight=_UniffiFfiConverterUInt64.read(buf),
+            total_weight=_UniffiFfiConverterUInt64.read(buf),
+            signers=_UniffiFfiConverterSequenceString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.signed_weight)
+        _UniffiFfiConverterUInt64.check_lower(value.total_weight)
+        _UniffiFfiConverterSequenceString.check_lower(value.signers)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.signed_weight, buf)
+        _UniffiFfiConverterUInt64.write(value.total_weight, buf)
+        _UniffiFfiConverterSequenceString.write(value.signers, buf)
+
+
+
+
+
+
+class BlsCiphersuite(enum.Enum):
+    """
+    Which domain separation tag message signatures use.
+"""
+    
+    POP = 0
+    """
+    `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (Avalanche, Ethereum): the default.
+"""
+    
+    LUX_BASIC = 1
+    """
+    `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_` (the Lux build).
+"""
+    
+
+
+class _UniffiFfiConverterTypeBlsCiphersuite(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return BlsCiphersuite.POP
+        if variant == 2:
+            return BlsCiphersuite.LUX_BASIC
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == BlsCiphersuite.POP:
+            return
+        if value == BlsCiphersuite.LUX_BASIC:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == BlsCiphersuite.POP:
+            buf.write_i32(1)
+        if value == BlsCiphersuite.LUX_BASIC:
+            buf.write_i32(2)
+
+
 
 class _UniffiFfiConverterOptionalTypeUsage(_UniffiConverterRustBuffer):
     @classmethod
@@ -3234,6 +4314,266 @@ class _UniffiFfiConverterTypeSignatureScheme(_UniffiConverterRustBuffer):
 
 
 
+
+
+
+
+class WarpCodec(enum.Enum):
+    """
+    How a Warp message is encoded.
+"""
+    
+    AVALANCHE = 0
+    """
+    avalanchego's linear codec (big-endian, codec version 0): the default.
+"""
+    
+    LUX_RLP = 1
+    """
+    The RLP encoding of luxfi/warp v1.18.
+"""
+    
+
+
+class _UniffiFfiConverterTypeWarpCodec(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return WarpCodec.AVALANCHE
+        if variant == 2:
+            return WarpCodec.LUX_RLP
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == WarpCodec.AVALANCHE:
+            return
+        if value == WarpCodec.LUX_RLP:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == WarpCodec.AVALANCHE:
+            buf.write_i32(1)
+        if value == WarpCodec.LUX_RLP:
+            buf.write_i32(2)
+
+
+
+class _UniffiFfiConverterBytes(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError("Unexpected negative byte string length")
+        return buf.read(size)
+
+    @staticmethod
+    def check_lower(value):
+        try:
+            memoryview(value)
+        except TypeError:
+            raise TypeError("a bytes-like object is required, not {!r}".format(type(value).__name__))
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i32(len(value))
+        buf.write(value)
+
+class _UniffiFfiConverterOptionalTypeBlsCiphersuite(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeBlsCiphersuite.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeBlsCiphersuite.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeBlsCiphersuite.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+class BlsSecretKeyProtocol(typing.Protocol):
+    """
+    A BLS12-381 secret key (min-pk), wiped when freed.
+"""
+    
+    def proof_of_possession(self, ) -> bytes:
+        """
+        The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+"""
+        raise NotImplementedError
+    def public_key(self, ) -> bytes:
+        """
+        The 48-byte compressed public key.
+"""
+        raise NotImplementedError
+    def sign(self, message: bytes,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> bytes:
+        """
+        The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+"""
+        raise NotImplementedError
+
+class BlsSecretKey(BlsSecretKeyProtocol):
+    """
+    A BLS12-381 secret key (min-pk), wiped when freed.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> BlsSecretKey:
+        """
+        The key from its 32 big-endian bytes: `INVALID_KEY` for another length, zero or a value not
+        below the group order.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeBlsSecretKey.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    @classmethod
+    def generate(cls, ) -> BlsSecretKey:
+        """
+        A fresh random key from the operating system's RNG.
+"""
+        _uniffi_lowered_args = (
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeBlsSecretKey.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_generate,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_free_blssecretkey, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_clone_blssecretkey, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def proof_of_possession(self, ) -> bytes:
+        """
+        The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def public_key(self, ) -> bytes:
+        """
+        The 48-byte compressed public key.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_public_key,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def sign(self, message: bytes,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> bytes:
+        """
+        The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(message)
+
+        if ciphersuite is _DEFAULT:
+            ciphersuite = None
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(message),
+            _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_sign,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeBlsSecretKey:
+    @staticmethod
+    def lift(value: int) -> BlsSecretKey:
+        return BlsSecretKey._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: BlsSecretKey):
+        if not isinstance(value, BlsSecretKey):
+            raise TypeError("Expected BlsSecretKey instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: BlsSecretKey) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> BlsSecretKey:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: BlsSecretKey, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
 class ClientSessionProtocol(typing.Protocol):
     """
     The client's end of one encrypted session with a host: `init_message` → send; `seal_prompt`
@@ -3735,26 +5075,6 @@ class _UniffiFfiConverterSequenceTypeHostOutput(_UniffiConverterRustBuffer):
         return [
             _UniffiFfiConverterTypeHostOutput.read(buf) for i in range(count)
         ]
-
-class _UniffiFfiConverterBytes(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        size = buf.read_i32()
-        if size < 0:
-            raise InternalError("Unexpected negative byte string length")
-        return buf.read(size)
-
-    @staticmethod
-    def check_lower(value):
-        try:
-            memoryview(value)
-        except TypeError:
-            raise TypeError("a bytes-like object is required, not {!r}".format(type(value).__name__))
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_i32(len(value))
-        buf.write(value)
 
 
 class HostConnectionProtocol(typing.Protocol):
@@ -4807,6 +6127,724 @@ class _UniffiFfiConverterTypeWalletSigner:
     def write(cls, value: WalletSigner, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+class _UniffiFfiConverterSequenceUInt64(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterUInt64.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterUInt64.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterUInt64.read(buf) for i in range(count)
+        ]
+
+
+class WarpUnsignedMessageProtocol(typing.Protocol):
+    """
+    An unsigned Warp message: what validators sign.
+"""
+    
+    def id(self, ) -> bytes:
+        """
+        The 32-byte message ID: SHA-256 of the encoding.
+"""
+        raise NotImplementedError
+    def network_id(self, ) -> int:
+        """
+        The network it belongs to.
+"""
+        raise NotImplementedError
+    def payload(self, ) -> bytes:
+        """
+        The application payload.
+"""
+        raise NotImplementedError
+    def source_chain_id(self, ) -> bytes:
+        """
+        The 32-byte id of the chain that sent it.
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding: what validators sign.
+"""
+        raise NotImplementedError
+
+class WarpUnsignedMessage(WarpUnsignedMessageProtocol):
+    """
+    An unsigned Warp message: what validators sign.
+"""
+    
+    _handle: ctypes.c_uint64
+    def __init__(self, network_id: int,source_chain_id: bytes,payload: bytes,codec: typing.Union[object, typing.Optional[WarpCodec]] = _DEFAULT):
+        """
+        The message for `network_id`, the 32-byte `source_chain_id` and `payload`:
+        `INVALID_ARGUMENT` for a chain id of another length, `MESSAGE_TOO_LARGE` over 256 KiB.
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(network_id)
+
+        _UniffiFfiConverterBytes.check_lower(source_chain_id)
+
+        _UniffiFfiConverterBytes.check_lower(payload)
+
+        if codec is _DEFAULT:
+            codec = None
+        _UniffiFfiConverterOptionalTypeWarpCodec.check_lower(codec)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterUInt32.lower(network_id),
+            _UniffiFfiConverterBytes.lower(source_chain_id),
+            _UniffiFfiConverterBytes.lower(payload),
+            _UniffiFfiConverterOptionalTypeWarpCodec.lower(codec),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpUnsignedMessage.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new,
+            *_uniffi_lowered_args,
+        )
+        self._handle = _uniffi_ffi_result
+    @classmethod
+    def parse(cls, bytes: bytes,codec: typing.Union[object, typing.Optional[WarpCodec]] = _DEFAULT) -> WarpUnsignedMessage:
+        """
+        Parses an encoded message: `INVALID_MESSAGE` (truncated, trailing bytes, wrong codec
+        version, non-canonical RLP), `MESSAGE_TOO_LARGE` (over 256 KiB).
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+
+        if codec is _DEFAULT:
+            codec = None
+        _UniffiFfiConverterOptionalTypeWarpCodec.check_lower(codec)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+            _UniffiFfiConverterOptionalTypeWarpCodec.lower(codec),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpUnsignedMessage.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_free_warpunsignedmessage, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_clone_warpunsignedmessage, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def id(self, ) -> bytes:
+        """
+        The 32-byte message ID: SHA-256 of the encoding.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def network_id(self, ) -> int:
+        """
+        The network it belongs to.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def payload(self, ) -> bytes:
+        """
+        The application payload.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def source_chain_id(self, ) -> bytes:
+        """
+        The 32-byte id of the chain that sent it.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding: what validators sign.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeWarpUnsignedMessage:
+    @staticmethod
+    def lift(value: int) -> WarpUnsignedMessage:
+        return WarpUnsignedMessage._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: WarpUnsignedMessage):
+        if not isinstance(value, WarpUnsignedMessage):
+            raise TypeError("Expected WarpUnsignedMessage instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: WarpUnsignedMessage) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> WarpUnsignedMessage:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: WarpUnsignedMessage, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+class WarpSignedMessageProtocol(typing.Protocol):
+    """
+    A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+    validator set) and the aggregate signature.
+"""
+    
+    def signature(self, ) -> bytes:
+        """
+        The 96-byte aggregate signature.
+"""
+        raise NotImplementedError
+    def signer_indices(self, ) -> typing.List[int]:
+        """
+        The canonical indices of the signers, ascending.
+"""
+        raise NotImplementedError
+    def signers(self, ) -> bytes:
+        """
+        The signer bitset's canonical bytes.
+"""
+        raise NotImplementedError
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding (a parsed message's input, byte for byte).
+"""
+        raise NotImplementedError
+    def unsigned_message(self, ) -> WarpUnsignedMessage:
+        """
+        The message that was signed.
+"""
+        raise NotImplementedError
+
+class WarpSignedMessage(WarpSignedMessageProtocol):
+    """
+    A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+    validator set) and the aggregate signature.
+"""
+    
+    _handle: ctypes.c_uint64
+    def __init__(self, unsigned_message: WarpUnsignedMessage,signers: bytes,signature: bytes):
+        """
+        Puts `unsigned_message`, a signer bitset (canonical big-endian bytes: bit i = canonical
+        validator i) and a 96-byte aggregate signature together. Errors as `parse`.
+"""
+        
+        _UniffiFfiConverterTypeWarpUnsignedMessage.check_lower(unsigned_message)
+
+        _UniffiFfiConverterBytes.check_lower(signers)
+
+        _UniffiFfiConverterBytes.check_lower(signature)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeWarpUnsignedMessage.lower(unsigned_message),
+            _UniffiFfiConverterBytes.lower(signers),
+            _UniffiFfiConverterBytes.lower(signature),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpSignedMessage.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new,
+            *_uniffi_lowered_args,
+        )
+        self._handle = _uniffi_ffi_result
+    @classmethod
+    def parse(cls, bytes: bytes,codec: typing.Union[object, typing.Optional[WarpCodec]] = _DEFAULT) -> WarpSignedMessage:
+        """
+        Parses an encoded signed message: `INVALID_MESSAGE` (truncated, trailing bytes, an unknown
+        signature type, a padded signer bitset), `MESSAGE_TOO_LARGE`, `INVALID_SIGNATURE` (not a
+        point of the subgroup).
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+
+        if codec is _DEFAULT:
+            codec = None
+        _UniffiFfiConverterOptionalTypeWarpCodec.check_lower(codec)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+            _UniffiFfiConverterOptionalTypeWarpCodec.lower(codec),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpSignedMessage.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_free_warpsignedmessage, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_clone_warpsignedmessage, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def signature(self, ) -> bytes:
+        """
+        The 96-byte aggregate signature.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signature,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def signer_indices(self, ) -> typing.List[int]:
+        """
+        The canonical indices of the signers, ascending.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def signers(self, ) -> bytes:
+        """
+        The signer bitset's canonical bytes.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signers,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def to_bytes(self, ) -> bytes:
+        """
+        The encoding (a parsed message's input, byte for byte).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def unsigned_message(self, ) -> WarpUnsignedMessage:
+        """
+        The message that was signed.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpUnsignedMessage.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeWarpSignedMessage:
+    @staticmethod
+    def lift(value: int) -> WarpSignedMessage:
+        return WarpSignedMessage._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: WarpSignedMessage):
+        if not isinstance(value, WarpSignedMessage):
+            raise TypeError("Expected WarpSignedMessage instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: WarpSignedMessage) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> WarpSignedMessage:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: WarpSignedMessage, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+class WarpValidatorSetProtocol(typing.Protocol):
+    """
+    The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+    sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+"""
+    
+    def length(self, ) -> int:
+        """
+        The number of canonical validators (the bits a signer bitset may use).
+"""
+        raise NotImplementedError
+    def total_weight(self, ) -> int:
+        """
+        The weight of every validator, keyed or not.
+"""
+        raise NotImplementedError
+    def verify(self, message: WarpSignedMessage,network_id: int,quorum_numerator: int,quorum_denominator: int,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> WarpVerified:
+        """
+        Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+        (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+        key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+        the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+"""
+        raise NotImplementedError
+    async def verify_async(self, message: WarpSignedMessage,network_id: int,quorum_numerator: int,quorum_denominator: int,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> WarpVerified:
+        """
+        `verify` on a worker thread.
+"""
+        raise NotImplementedError
+
+class WarpValidatorSet(WarpValidatorSetProtocol):
+    """
+    The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+    sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def from_json(cls, json: str) -> WarpValidatorSet:
+        """
+        Parses a validators file, `[{"node_id","bls_public_key"?,"weight","url"?}]` (a key is hex
+        with or without `0x`, or null; the weight a JSON integer): `INVALID_VALIDATOR_SET` naming
+        the entry for anything malformed (an invalid key, a total weight of zero or over u64).
+"""
+        
+        _UniffiFfiConverterString.check_lower(json)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(json),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpValidatorSet.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_free_warpvalidatorset, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_confide_uniffi_fn_clone_warpvalidatorset, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def length(self, ) -> int:
+        """
+        The number of canonical validators (the bits a signer bitset may use).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_length,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def total_weight(self, ) -> int:
+        """
+        The weight of every validator, keyed or not.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def verify(self, message: WarpSignedMessage,network_id: int,quorum_numerator: int,quorum_denominator: int,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> WarpVerified:
+        """
+        Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+        (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+        key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+        the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+"""
+        
+        _UniffiFfiConverterTypeWarpSignedMessage.check_lower(message)
+
+        _UniffiFfiConverterUInt32.check_lower(network_id)
+
+        _UniffiFfiConverterUInt64.check_lower(quorum_numerator)
+
+        _UniffiFfiConverterUInt64.check_lower(quorum_denominator)
+
+        if ciphersuite is _DEFAULT:
+            ciphersuite = None
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeWarpSignedMessage.lower(message),
+            _UniffiFfiConverterUInt32.lower(network_id),
+            _UniffiFfiConverterUInt64.lower(quorum_numerator),
+            _UniffiFfiConverterUInt64.lower(quorum_denominator),
+            _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpVerified.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    async def verify_async(self, message: WarpSignedMessage,network_id: int,quorum_numerator: int,quorum_denominator: int,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> WarpVerified:
+        """
+        `verify` on a worker thread.
+"""
+        
+        _UniffiFfiConverterTypeWarpSignedMessage.check_lower(message)
+
+        _UniffiFfiConverterUInt32.check_lower(network_id)
+
+        _UniffiFfiConverterUInt64.check_lower(quorum_numerator)
+
+        _UniffiFfiConverterUInt64.check_lower(quorum_denominator)
+
+        if ciphersuite is _DEFAULT:
+            ciphersuite = None
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeWarpSignedMessage.lower(message),
+            _UniffiFfiConverterUInt32.lower(network_id),
+            _UniffiFfiConverterUInt64.lower(quorum_numerator),
+            _UniffiFfiConverterUInt64.lower(quorum_denominator),
+            _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeWarpVerified.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async(*_uniffi_lowered_args),
+            _UniffiLib.ffi_confide_uniffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_confide_uniffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_confide_uniffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+
+
+
+
+
+class _UniffiFfiConverterTypeWarpValidatorSet:
+    @staticmethod
+    def lift(value: int) -> WarpValidatorSet:
+        return WarpValidatorSet._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: WarpValidatorSet):
+        if not isinstance(value, WarpValidatorSet):
+            raise TypeError("Expected WarpValidatorSet instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: WarpValidatorSet) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> WarpValidatorSet:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: WarpValidatorSet, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceBytes(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterBytes.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterBytes.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterBytes.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i64"
+    VALUE_MIN = -2**63
+    VALUE_MAX = 2**63
+
+    @staticmethod
+    def read(buf):
+        return buf.read_i64()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i64(value)
+
+class _UniffiFfiConverterOptionalTypeSignFeedOptions(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeSignFeedOptions.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeSignFeedOptions.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeSignFeedOptions.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 class _UniffiFfiConverterOptionalTypeMessageScheme(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -4829,6 +6867,31 @@ class _UniffiFfiConverterOptionalTypeMessageScheme(_UniffiConverterRustBuffer):
             return None
         elif flag == 1:
             return _UniffiFfiConverterTypeMessageScheme.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterOptionalTypeVerifyFeedOptions(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeVerifyFeedOptions.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeVerifyFeedOptions.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeVerifyFeedOptions.read(buf)
         else:
             raise InternalError("Unexpected flag byte for optional type")
 
@@ -4956,6 +7019,31 @@ class _UniffiFfiConverterOptionalTypeHostAuthorizer(_UniffiConverterRustBuffer):
             return _UniffiFfiConverterTypeHostAuthorizer.read(buf)
         else:
             raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterOptionalTypeWarpCodec(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeWarpCodec.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeWarpCodec.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeWarpCodec.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
 def address_from_public_key(public_key: str) -> str:
     """
     The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes):
@@ -4971,6 +7059,159 @@ def address_from_public_key(public_key: str) -> str:
     _uniffi_ffi_result = _uniffi_rust_call_with_error(
         _uniffi_error_converter,
         _UniffiLib.uniffi_confide_uniffi_fn_func_address_from_public_key,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def bls_aggregate_public_keys(public_keys: typing.List[bytes]) -> bytes:
+    """
+    The sum of 48-byte public keys: `INVALID_KEY` for none, a malformed key or a sum at infinity.
+"""
+    
+    _UniffiFfiConverterSequenceBytes.check_lower(public_keys)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterSequenceBytes.lower(public_keys),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def bls_aggregate_signatures(signatures: typing.List[bytes]) -> bytes:
+    """
+    The sum of 96-byte signatures: `INVALID_SIGNATURE` for none or a malformed one.
+"""
+    
+    _UniffiFfiConverterSequenceBytes.check_lower(signatures)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterSequenceBytes.lower(signatures),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_signatures,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def bls_fast_aggregate_verify(public_keys: typing.List[bytes],message: bytes,signature: bytes,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> bool:
+    """
+    Whether `signature` aggregates signatures by every key of `public_keys` over the same
+    `message` (FastAggregateVerify; `false` for no key or keys summing to infinity). Only safe with
+    keys whose proof of possession was checked. Errors as `bls_verify`.
+"""
+    
+    _UniffiFfiConverterSequenceBytes.check_lower(public_keys)
+
+    _UniffiFfiConverterBytes.check_lower(message)
+
+    _UniffiFfiConverterBytes.check_lower(signature)
+
+    if ciphersuite is _DEFAULT:
+        ciphersuite = None
+    _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterSequenceBytes.lower(public_keys),
+        _UniffiFfiConverterBytes.lower(message),
+        _UniffiFfiConverterBytes.lower(signature),
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+async def bls_fast_aggregate_verify_async(public_keys: typing.List[bytes],message: bytes,signature: bytes,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> bool:
+    """
+    `bls_fast_aggregate_verify` on a worker thread (one key check per key, one pairing check).
+"""
+    
+    _UniffiFfiConverterSequenceBytes.check_lower(public_keys)
+
+    _UniffiFfiConverterBytes.check_lower(message)
+
+    _UniffiFfiConverterBytes.check_lower(signature)
+
+    if ciphersuite is _DEFAULT:
+        ciphersuite = None
+    _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterSequenceBytes.lower(public_keys),
+        _UniffiFfiConverterBytes.lower(message),
+        _UniffiFfiConverterBytes.lower(signature),
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    return await _uniffi_rust_call_async(
+        _UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async(*_uniffi_lowered_args),
+        _UniffiLib.ffi_confide_uniffi_rust_future_poll_i8,
+        _UniffiLib.ffi_confide_uniffi_rust_future_complete_i8,
+        _UniffiLib.ffi_confide_uniffi_rust_future_free_i8,
+        _uniffi_lift_return,
+        _uniffi_error_converter,
+    )
+def bls_verify(public_key: bytes,message: bytes,signature: bytes,ciphersuite: typing.Union[object, typing.Optional[BlsCiphersuite]] = _DEFAULT) -> bool:
+    """
+    Whether `signature` is `public_key`'s signature over `message`. A signature that does not
+    verify is `false`; a malformed key is `INVALID_KEY`, a malformed signature `INVALID_SIGNATURE`.
+"""
+    
+    _UniffiFfiConverterBytes.check_lower(public_key)
+
+    _UniffiFfiConverterBytes.check_lower(message)
+
+    _UniffiFfiConverterBytes.check_lower(signature)
+
+    if ciphersuite is _DEFAULT:
+        ciphersuite = None
+    _UniffiFfiConverterOptionalTypeBlsCiphersuite.check_lower(ciphersuite)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterBytes.lower(public_key),
+        _UniffiFfiConverterBytes.lower(message),
+        _UniffiFfiConverterBytes.lower(signature),
+        _UniffiFfiConverterOptionalTypeBlsCiphersuite.lower(ciphersuite),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_bls_verify,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+def sign_feed(feed: str,secret_key: str,now: int,options: typing.Union[object, typing.Optional[SignFeedOptions]] = _DEFAULT) -> str:
+    """
+    Signs `feed` (JSON text) as its author with `secret_key` (PKCS#8 PEM or 64 hex digits of seed)
+    at `now` (Unix seconds); returns the signed feed as indented JSON. Errors: `INVALID_JSON`,
+    `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`, `UNSUPPORTED_SCHEME` (canonicalization).
+"""
+    
+    _UniffiFfiConverterString.check_lower(feed)
+
+    _UniffiFfiConverterString.check_lower(secret_key)
+
+    _UniffiFfiConverterInt64.check_lower(now)
+
+    if options is _DEFAULT:
+        options = None
+    _UniffiFfiConverterOptionalTypeSignFeedOptions.check_lower(options)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterString.lower(feed),
+        _UniffiFfiConverterString.lower(secret_key),
+        _UniffiFfiConverterInt64.lower(now),
+        _UniffiFfiConverterOptionalTypeSignFeedOptions.lower(options),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterString.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_sign_feed,
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
@@ -5044,6 +7285,61 @@ def sign_message_with_signer(payload_json: str,signer: WalletSigner,timestamp: i
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
+def verify_feed(feed: str,now: int,options: typing.Union[object, typing.Optional[VerifyFeedOptions]] = _DEFAULT) -> FeedReport:
+    """
+    Evaluates `feed` (JSON text) at `now` (Unix seconds): its signature, certification and which
+    blocks to trust. A tampered, unsigned or malformed-but-parsable feed is a report, not an error.
+    Errors: `INVALID_JSON`, `INVALID_FEED` (not an object; a malformed policy), `MESSAGE_TOO_LARGE`,
+    `INVALID_KEY`, and `KEY_UNAVAILABLE` for a signed feed without `options.key`.
+"""
+    
+    _UniffiFfiConverterString.check_lower(feed)
+
+    _UniffiFfiConverterInt64.check_lower(now)
+
+    if options is _DEFAULT:
+        options = None
+    _UniffiFfiConverterOptionalTypeVerifyFeedOptions.check_lower(options)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterString.lower(feed),
+        _UniffiFfiConverterInt64.lower(now),
+        _UniffiFfiConverterOptionalTypeVerifyFeedOptions.lower(options),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeFeedReport.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    _uniffi_ffi_result = _uniffi_rust_call_with_error(
+        _uniffi_error_converter,
+        _UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed,
+        *_uniffi_lowered_args,
+    )
+    return _uniffi_lift_return(_uniffi_ffi_result)
+async def verify_feed_async(feed: str,now: int,options: typing.Union[object, typing.Optional[VerifyFeedOptions]] = _DEFAULT) -> FeedReport:
+    """
+    `verify_feed` on a worker thread.
+"""
+    
+    _UniffiFfiConverterString.check_lower(feed)
+
+    _UniffiFfiConverterInt64.check_lower(now)
+
+    if options is _DEFAULT:
+        options = None
+    _UniffiFfiConverterOptionalTypeVerifyFeedOptions.check_lower(options)
+    _uniffi_lowered_args = (
+        _UniffiFfiConverterString.lower(feed),
+        _UniffiFfiConverterInt64.lower(now),
+        _UniffiFfiConverterOptionalTypeVerifyFeedOptions.lower(options),
+    )
+    _uniffi_lift_return = _UniffiFfiConverterTypeFeedReport.lift
+    _uniffi_error_converter = _UniffiFfiConverterTypeConfideError
+    return await _uniffi_rust_call_async(
+        _UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed_async(*_uniffi_lowered_args),
+        _UniffiLib.ffi_confide_uniffi_rust_future_poll_rust_buffer,
+        _UniffiLib.ffi_confide_uniffi_rust_future_complete_rust_buffer,
+        _UniffiLib.ffi_confide_uniffi_rust_future_free_rust_buffer,
+        _uniffi_lift_return,
+        _uniffi_error_converter,
+    )
 def verify_message(envelope_json: str,now: int,policy: typing.Union[object, typing.Optional[VerifyPolicy]] = _DEFAULT) -> Verified:
     """
     Verifies an envelope (JSON text) at `now` (Unix seconds) under `policy` (default: the
@@ -5118,26 +7414,47 @@ def workers_in_flight() -> int:
 
 __all__ = [
     "InternalError",
+    "CertificationStatus",
+    "TrustLevel",
     "MessageScheme",
     "VerifyWarning",
+    "BlsCiphersuite",
     "ClientEvent",
     "ConfideError",
     "FinishReason",
     "HostOutput",
     "SignatureScheme",
+    "WarpCodec",
+    "FeedCertification",
+    "FeedError",
+    "FeedSignature",
+    "FeedReport",
     "HostLimits",
     "HostPolicy",
     "InitParams",
+    "SignFeedOptions",
     "TokenLimit",
     "Usage",
     "Verified",
+    "VerifyFeedOptions",
     "VerifyPolicy",
+    "WarpVerified",
     "address_from_public_key",
+    "bls_aggregate_public_keys",
+    "bls_aggregate_signatures",
+    "bls_fast_aggregate_verify",
+    "bls_fast_aggregate_verify_async",
+    "bls_verify",
+    "sign_feed",
     "sign_message",
     "sign_message_with_signer",
+    "verify_feed",
+    "verify_feed_async",
     "verify_message",
     "verify_message_async",
     "workers_in_flight",
+    "BlsSecretKey",
+    "BlsSecretKeyProtocol",
     "ClientSession",
     "ClientSessionProtocol",
     "HostAuthorizerImpl",
@@ -5152,4 +7469,10 @@ __all__ = [
     "VerifierProtocol",
     "WalletSignerImpl",
     "WalletSigner",
+    "WarpUnsignedMessage",
+    "WarpUnsignedMessageProtocol",
+    "WarpSignedMessage",
+    "WarpSignedMessageProtocol",
+    "WarpValidatorSet",
+    "WarpValidatorSetProtocol",
 ]

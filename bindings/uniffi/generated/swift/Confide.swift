@@ -519,6 +519,22 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -603,6 +619,195 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
         writeBytes(&buf, value)
     }
 }
+
+
+
+
+/**
+ * A BLS12-381 secret key (min-pk), wiped when freed.
+ */
+public protocol BlsSecretKeyProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+     */
+    func proofOfPossession()  -> Data
+    
+    /**
+     * The 48-byte compressed public key.
+     */
+    func publicKey()  -> Data
+    
+    /**
+     * The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+     */
+    func sign(message: Data, ciphersuite: BlsCiphersuite?)  -> Data
+    
+}
+/**
+ * A BLS12-381 secret key (min-pk), wiped when freed.
+ */
+open class BlsSecretKey: BlsSecretKeyProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_confide_uniffi_fn_clone_blssecretkey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_confide_uniffi_fn_free_blssecretkey(handle, $0) }
+    }
+
+    
+    /**
+     * The key from its 32 big-endian bytes: `INVALID_KEY` for another length, zero or a value not
+     * below the group order.
+     */
+public static func fromBytes(bytes: Data)throws  -> BlsSecretKey  {
+    return try  FfiConverterTypeBlsSecretKey_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A fresh random key from the operating system's RNG.
+     */
+public static func generate() -> BlsSecretKey  {
+    return try!  FfiConverterTypeBlsSecretKey_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_blssecretkey_generate(uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+     */
+open func proofOfPossession() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 48-byte compressed public key.
+     */
+open func publicKey() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_blssecretkey_public_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+     */
+open func sign(message: Data, ciphersuite: BlsCiphersuite? = nil) -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_blssecretkey_sign(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(message),
+        FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlsSecretKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlsSecretKey
+
+    public static func lift(_ handle: UInt64) throws -> BlsSecretKey {
+        return BlsSecretKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlsSecretKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlsSecretKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlsSecretKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlsSecretKey_lift(_ handle: UInt64) throws -> BlsSecretKey {
+    return try FfiConverterTypeBlsSecretKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlsSecretKey_lower(_ value: BlsSecretKey) -> UInt64 {
+    return FfiConverterTypeBlsSecretKey.lower(value)
+}
+
+
 
 
 
@@ -2320,6 +2525,1052 @@ public func FfiConverterTypeWalletSigner_lower(_ value: WalletSigner) -> UInt64 
 
 
 
+
+
+/**
+ * A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+ * validator set) and the aggregate signature.
+ */
+public protocol WarpSignedMessageProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 96-byte aggregate signature.
+     */
+    func signature()  -> Data
+    
+    /**
+     * The canonical indices of the signers, ascending.
+     */
+    func signerIndices()  -> [UInt64]
+    
+    /**
+     * The signer bitset's canonical bytes.
+     */
+    func signers()  -> Data
+    
+    /**
+     * The encoding (a parsed message's input, byte for byte).
+     */
+    func toBytes()  -> Data
+    
+    /**
+     * The message that was signed.
+     */
+    func unsignedMessage()  -> WarpUnsignedMessage
+    
+}
+/**
+ * A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+ * validator set) and the aggregate signature.
+ */
+open class WarpSignedMessage: WarpSignedMessageProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_confide_uniffi_fn_clone_warpsignedmessage(self.handle, $0) }
+    }
+    /**
+     * Puts `unsigned_message`, a signer bitset (canonical big-endian bytes: bit i = canonical
+     * validator i) and a 96-byte aggregate signature together. Errors as `parse`.
+     */
+public convenience init(unsignedMessage: WarpUnsignedMessage, signers: Data, signature: Data)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new(
+        FfiConverterTypeWarpUnsignedMessage_lower(unsignedMessage),
+        FfiConverterData.lower(signers),
+        FfiConverterData.lower(signature),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_confide_uniffi_fn_free_warpsignedmessage(handle, $0) }
+    }
+
+    
+    /**
+     * Parses an encoded signed message: `INVALID_MESSAGE` (truncated, trailing bytes, an unknown
+     * signature type, a padded signer bitset), `MESSAGE_TOO_LARGE`, `INVALID_SIGNATURE` (not a
+     * point of the subgroup).
+     */
+public static func parse(bytes: Data, codec: WarpCodec? = nil)throws  -> WarpSignedMessage  {
+    return try  FfiConverterTypeWarpSignedMessage_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse(
+        FfiConverterData.lower(bytes),
+        FfiConverterOptionTypeWarpCodec.lower(codec),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 96-byte aggregate signature.
+     */
+open func signature() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpsignedmessage_signature(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The canonical indices of the signers, ascending.
+     */
+open func signerIndices() -> [UInt64]  {
+    return try!  FfiConverterSequenceUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The signer bitset's canonical bytes.
+     */
+open func signers() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpsignedmessage_signers(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The encoding (a parsed message's input, byte for byte).
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The message that was signed.
+     */
+open func unsignedMessage() -> WarpUnsignedMessage  {
+    return try!  FfiConverterTypeWarpUnsignedMessage_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWarpSignedMessage: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WarpSignedMessage
+
+    public static func lift(_ handle: UInt64) throws -> WarpSignedMessage {
+        return WarpSignedMessage(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WarpSignedMessage) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WarpSignedMessage {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WarpSignedMessage, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpSignedMessage_lift(_ handle: UInt64) throws -> WarpSignedMessage {
+    return try FfiConverterTypeWarpSignedMessage.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpSignedMessage_lower(_ value: WarpSignedMessage) -> UInt64 {
+    return FfiConverterTypeWarpSignedMessage.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An unsigned Warp message: what validators sign.
+ */
+public protocol WarpUnsignedMessageProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 32-byte message ID: SHA-256 of the encoding.
+     */
+    func id()  -> Data
+    
+    /**
+     * The network it belongs to.
+     */
+    func networkId()  -> UInt32
+    
+    /**
+     * The application payload.
+     */
+    func payload()  -> Data
+    
+    /**
+     * The 32-byte id of the chain that sent it.
+     */
+    func sourceChainId()  -> Data
+    
+    /**
+     * The encoding: what validators sign.
+     */
+    func toBytes()  -> Data
+    
+}
+/**
+ * An unsigned Warp message: what validators sign.
+ */
+open class WarpUnsignedMessage: WarpUnsignedMessageProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_confide_uniffi_fn_clone_warpunsignedmessage(self.handle, $0) }
+    }
+    /**
+     * The message for `network_id`, the 32-byte `source_chain_id` and `payload`:
+     * `INVALID_ARGUMENT` for a chain id of another length, `MESSAGE_TOO_LARGE` over 256 KiB.
+     */
+public convenience init(networkId: UInt32, sourceChainId: Data, payload: Data, codec: WarpCodec? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new(
+        FfiConverterUInt32.lower(networkId),
+        FfiConverterData.lower(sourceChainId),
+        FfiConverterData.lower(payload),
+        FfiConverterOptionTypeWarpCodec.lower(codec),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_confide_uniffi_fn_free_warpunsignedmessage(handle, $0) }
+    }
+
+    
+    /**
+     * Parses an encoded message: `INVALID_MESSAGE` (truncated, trailing bytes, wrong codec
+     * version, non-canonical RLP), `MESSAGE_TOO_LARGE` (over 256 KiB).
+     */
+public static func parse(bytes: Data, codec: WarpCodec? = nil)throws  -> WarpUnsignedMessage  {
+    return try  FfiConverterTypeWarpUnsignedMessage_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse(
+        FfiConverterData.lower(bytes),
+        FfiConverterOptionTypeWarpCodec.lower(codec),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 32-byte message ID: SHA-256 of the encoding.
+     */
+open func id() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpunsignedmessage_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The network it belongs to.
+     */
+open func networkId() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The application payload.
+     */
+open func payload() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 32-byte id of the chain that sent it.
+     */
+open func sourceChainId() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The encoding: what validators sign.
+     */
+open func toBytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWarpUnsignedMessage: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WarpUnsignedMessage
+
+    public static func lift(_ handle: UInt64) throws -> WarpUnsignedMessage {
+        return WarpUnsignedMessage(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WarpUnsignedMessage) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WarpUnsignedMessage {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WarpUnsignedMessage, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpUnsignedMessage_lift(_ handle: UInt64) throws -> WarpUnsignedMessage {
+    return try FfiConverterTypeWarpUnsignedMessage.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpUnsignedMessage_lower(_ value: WarpUnsignedMessage) -> UInt64 {
+    return FfiConverterTypeWarpUnsignedMessage.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+ * sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+ */
+public protocol WarpValidatorSetProtocol: AnyObject, Sendable {
+    
+    /**
+     * The number of canonical validators (the bits a signer bitset may use).
+     */
+    func length()  -> UInt64
+    
+    /**
+     * The weight of every validator, keyed or not.
+     */
+    func totalWeight()  -> UInt64
+    
+    /**
+     * Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+     * (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+     * key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+     * the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+     */
+    func verify(message: WarpSignedMessage, networkId: UInt32, quorumNumerator: UInt64, quorumDenominator: UInt64, ciphersuite: BlsCiphersuite?) throws  -> WarpVerified
+    
+    /**
+     * `verify` on a worker thread.
+     */
+    func verifyAsync(message: WarpSignedMessage, networkId: UInt32, quorumNumerator: UInt64, quorumDenominator: UInt64, ciphersuite: BlsCiphersuite?) async throws  -> WarpVerified
+    
+}
+/**
+ * The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+ * sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+ */
+open class WarpValidatorSet: WarpValidatorSetProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_confide_uniffi_fn_clone_warpvalidatorset(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_confide_uniffi_fn_free_warpvalidatorset(handle, $0) }
+    }
+
+    
+    /**
+     * Parses a validators file, `[{"node_id","bls_public_key"?,"weight","url"?}]` (a key is hex
+     * with or without `0x`, or null; the weight a JSON integer): `INVALID_VALIDATOR_SET` naming
+     * the entry for anything malformed (an invalid key, a total weight of zero or over u64).
+     */
+public static func fromJson(json: String)throws  -> WarpValidatorSet  {
+    return try  FfiConverterTypeWarpValidatorSet_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The number of canonical validators (the bits a signer bitset may use).
+     */
+open func length() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpvalidatorset_length(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The weight of every validator, keyed or not.
+     */
+open func totalWeight() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+     * (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+     * key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+     * the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+     */
+open func verify(message: WarpSignedMessage, networkId: UInt32, quorumNumerator: UInt64, quorumDenominator: UInt64, ciphersuite: BlsCiphersuite? = nil)throws  -> WarpVerified  {
+    return try  FfiConverterTypeWarpVerified_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_method_warpvalidatorset_verify(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeWarpSignedMessage_lower(message),
+        FfiConverterUInt32.lower(networkId),
+        FfiConverterUInt64.lower(quorumNumerator),
+        FfiConverterUInt64.lower(quorumDenominator),
+        FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `verify` on a worker thread.
+     */
+open func verifyAsync(message: WarpSignedMessage, networkId: UInt32, quorumNumerator: UInt64, quorumDenominator: UInt64, ciphersuite: BlsCiphersuite? = nil)async throws  -> WarpVerified  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeWarpSignedMessage_lower(message),FfiConverterUInt32.lower(networkId),FfiConverterUInt64.lower(quorumNumerator),FfiConverterUInt64.lower(quorumDenominator),FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite)
+                )
+            },
+            pollFunc: ffi_confide_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_confide_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_confide_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeWarpVerified_lift,
+            errorHandler: FfiConverterTypeConfideError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWarpValidatorSet: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WarpValidatorSet
+
+    public static func lift(_ handle: UInt64) throws -> WarpValidatorSet {
+        return WarpValidatorSet(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WarpValidatorSet) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WarpValidatorSet {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WarpValidatorSet, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpValidatorSet_lift(_ handle: UInt64) throws -> WarpValidatorSet {
+    return try FfiConverterTypeWarpValidatorSet.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpValidatorSet_lower(_ value: WarpValidatorSet) -> UInt64 {
+    return FfiConverterTypeWarpValidatorSet.lower(value)
+}
+
+
+
+
+/**
+ * The certification in a `FeedReport`.
+ */
+public struct FeedCertification: Equatable, Hashable {
+    /**
+     * What became of it.
+     */
+    public var status: CertificationStatus
+    /**
+     * Who certified.
+     */
+    public var certifier: String?
+    /**
+     * When it ends, as written.
+     */
+    public var expiresAt: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What became of it.
+         */status: CertificationStatus, 
+        /**
+         * Who certified.
+         */certifier: String?, 
+        /**
+         * When it ends, as written.
+         */expiresAt: String?) {
+        self.status = status
+        self.certifier = certifier
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FeedCertification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFeedCertification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FeedCertification {
+        return
+            try FeedCertification(
+                status: FfiConverterTypeCertificationStatus.read(from: &buf), 
+                certifier: FfiConverterOptionString.read(from: &buf), 
+                expiresAt: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FeedCertification, into buf: inout [UInt8]) {
+        FfiConverterTypeCertificationStatus.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.certifier, into: &buf)
+        FfiConverterOptionString.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedCertification_lift(_ buf: RustBuffer) throws -> FeedCertification {
+    return try FfiConverterTypeFeedCertification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedCertification_lower(_ value: FeedCertification) -> RustBuffer {
+    return FfiConverterTypeFeedCertification.lower(value)
+}
+
+
+/**
+ * Why a signature is not valid.
+ */
+public struct FeedError: Equatable, Hashable {
+    /**
+     * The core's code (`INVALID_SIGNATURE`, `INVALID_FEED`, `INVALID_BASE64`, …).
+     */
+    public var code: String
+    /**
+     * What failed.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The core's code (`INVALID_SIGNATURE`, `INVALID_FEED`, `INVALID_BASE64`, …).
+         */code: String, 
+        /**
+         * What failed.
+         */message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FeedError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFeedError: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FeedError {
+        return
+            try FeedError(
+                code: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FeedError, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedError_lift(_ buf: RustBuffer) throws -> FeedError {
+    return try FfiConverterTypeFeedError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedError_lower(_ value: FeedError) -> RustBuffer {
+    return FfiConverterTypeFeedError.lower(value)
+}
+
+
+/**
+ * The trust report of a feed.
+ */
+public struct FeedReport: Equatable, Hashable {
+    /**
+     * The verdict.
+     */
+    public var trustLevel: TrustLevel
+    /**
+     * The author's signature (absent for an unsigned feed).
+     */
+    public var signature: FeedSignature?
+    /**
+     * The certification.
+     */
+    public var certification: FeedCertification
+    /**
+     * Blocks an agent may trust.
+     */
+    public var trustedBlocks: [String]
+    /**
+     * Every other block.
+     */
+    public var untrustedBlocks: [String]
+    /**
+     * Why trust is lower than it could be.
+     */
+    public var warnings: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The verdict.
+         */trustLevel: TrustLevel, 
+        /**
+         * The author's signature (absent for an unsigned feed).
+         */signature: FeedSignature?, 
+        /**
+         * The certification.
+         */certification: FeedCertification, 
+        /**
+         * Blocks an agent may trust.
+         */trustedBlocks: [String], 
+        /**
+         * Every other block.
+         */untrustedBlocks: [String], 
+        /**
+         * Why trust is lower than it could be.
+         */warnings: [String]) {
+        self.trustLevel = trustLevel
+        self.signature = signature
+        self.certification = certification
+        self.trustedBlocks = trustedBlocks
+        self.untrustedBlocks = untrustedBlocks
+        self.warnings = warnings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FeedReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFeedReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FeedReport {
+        return
+            try FeedReport(
+                trustLevel: FfiConverterTypeTrustLevel.read(from: &buf), 
+                signature: FfiConverterOptionTypeFeedSignature.read(from: &buf), 
+                certification: FfiConverterTypeFeedCertification.read(from: &buf), 
+                trustedBlocks: FfiConverterSequenceString.read(from: &buf), 
+                untrustedBlocks: FfiConverterSequenceString.read(from: &buf), 
+                warnings: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FeedReport, into buf: inout [UInt8]) {
+        FfiConverterTypeTrustLevel.write(value.trustLevel, into: &buf)
+        FfiConverterOptionTypeFeedSignature.write(value.signature, into: &buf)
+        FfiConverterTypeFeedCertification.write(value.certification, into: &buf)
+        FfiConverterSequenceString.write(value.trustedBlocks, into: &buf)
+        FfiConverterSequenceString.write(value.untrustedBlocks, into: &buf)
+        FfiConverterSequenceString.write(value.warnings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedReport_lift(_ buf: RustBuffer) throws -> FeedReport {
+    return try FfiConverterTypeFeedReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedReport_lower(_ value: FeedReport) -> RustBuffer {
+    return FfiConverterTypeFeedReport.lower(value)
+}
+
+
+/**
+ * The author's signature in a `FeedReport`.
+ */
+public struct FeedSignature: Equatable, Hashable {
+    /**
+     * Whether it verified.
+     */
+    public var valid: Bool
+    /**
+     * The declared algorithm as written.
+     */
+    public var algorithm: String?
+    /**
+     * The canonicalization that verified (or the declared one).
+     */
+    public var canonicalization: String?
+    /**
+     * The blocks it covers, in signing order.
+     */
+    public var signedBlocks: [String]
+    /**
+     * `signature.created_at` as written.
+     */
+    public var createdAt: String?
+    /**
+     * The key hint the feed gives.
+     */
+    public var publicKeyHint: String?
+    /**
+     * Why it is not valid.
+     */
+    public var error: FeedError?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether it verified.
+         */valid: Bool, 
+        /**
+         * The declared algorithm as written.
+         */algorithm: String?, 
+        /**
+         * The canonicalization that verified (or the declared one).
+         */canonicalization: String?, 
+        /**
+         * The blocks it covers, in signing order.
+         */signedBlocks: [String], 
+        /**
+         * `signature.created_at` as written.
+         */createdAt: String?, 
+        /**
+         * The key hint the feed gives.
+         */publicKeyHint: String?, 
+        /**
+         * Why it is not valid.
+         */error: FeedError?) {
+        self.valid = valid
+        self.algorithm = algorithm
+        self.canonicalization = canonicalization
+        self.signedBlocks = signedBlocks
+        self.createdAt = createdAt
+        self.publicKeyHint = publicKeyHint
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FeedSignature: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFeedSignature: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FeedSignature {
+        return
+            try FeedSignature(
+                valid: FfiConverterBool.read(from: &buf), 
+                algorithm: FfiConverterOptionString.read(from: &buf), 
+                canonicalization: FfiConverterOptionString.read(from: &buf), 
+                signedBlocks: FfiConverterSequenceString.read(from: &buf), 
+                createdAt: FfiConverterOptionString.read(from: &buf), 
+                publicKeyHint: FfiConverterOptionString.read(from: &buf), 
+                error: FfiConverterOptionTypeFeedError.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FeedSignature, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.valid, into: &buf)
+        FfiConverterOptionString.write(value.algorithm, into: &buf)
+        FfiConverterOptionString.write(value.canonicalization, into: &buf)
+        FfiConverterSequenceString.write(value.signedBlocks, into: &buf)
+        FfiConverterOptionString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.publicKeyHint, into: &buf)
+        FfiConverterOptionTypeFeedError.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedSignature_lift(_ buf: RustBuffer) throws -> FeedSignature {
+    return try FfiConverterTypeFeedSignature.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedSignature_lower(_ value: FeedSignature) -> RustBuffer {
+    return FfiConverterTypeFeedSignature.lower(value)
+}
+
+
 /**
  * Limits of a host; `None` keeps the engine's default (shown in brackets). Counts, rates and
  * durations must be at least 1 (`INVALID_ARGUMENT` naming the field otherwise); the two
@@ -2686,6 +3937,87 @@ public func FfiConverterTypeInitParams_lower(_ value: InitParams) -> RustBuffer 
 
 
 /**
+ * How `sign_feed` signs; `None` keeps the default (in brackets).
+ */
+public struct SignFeedOptions: Equatable, Hashable {
+    /**
+     * Blocks to sign, in order [every block but `signature` and `certification`; `trust` is
+     * always signed].
+     */
+    public var blocks: [String]?
+    /**
+     * Where verifiers find the public key (`trust.public_key_hint`) [the feed's own hint].
+     */
+    public var keyHint: String?
+    /**
+     * `https://llmca.org/mcp-canonical-json/v1` [default] or `llmfeed-v1`.
+     */
+    public var canonicalization: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Blocks to sign, in order [every block but `signature` and `certification`; `trust` is
+         * always signed].
+         */blocks: [String]? = nil, 
+        /**
+         * Where verifiers find the public key (`trust.public_key_hint`) [the feed's own hint].
+         */keyHint: String? = nil, 
+        /**
+         * `https://llmca.org/mcp-canonical-json/v1` [default] or `llmfeed-v1`.
+         */canonicalization: String? = nil) {
+        self.blocks = blocks
+        self.keyHint = keyHint
+        self.canonicalization = canonicalization
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SignFeedOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignFeedOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignFeedOptions {
+        return
+            try SignFeedOptions(
+                blocks: FfiConverterOptionSequenceString.read(from: &buf), 
+                keyHint: FfiConverterOptionString.read(from: &buf), 
+                canonicalization: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SignFeedOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionSequenceString.write(value.blocks, into: &buf)
+        FfiConverterOptionString.write(value.keyHint, into: &buf)
+        FfiConverterOptionString.write(value.canonicalization, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignFeedOptions_lift(_ buf: RustBuffer) throws -> SignFeedOptions {
+    return try FfiConverterTypeSignFeedOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignFeedOptions_lower(_ value: SignFeedOptions) -> RustBuffer {
+    return FfiConverterTypeSignFeedOptions.lower(value)
+}
+
+
+/**
  * The counts of a `TOKEN_LIMIT_EXCEEDED` error.
  */
 public struct TokenLimit: Equatable, Hashable {
@@ -2943,6 +4275,95 @@ public func FfiConverterTypeVerified_lower(_ value: Verified) -> RustBuffer {
 
 
 /**
+ * Keys and trust settings of `verify_feed`; `None` fields are absent.
+ */
+public struct VerifyFeedOptions: Equatable, Hashable {
+    /**
+     * The author's public key (PEM, 64 hex digits or base64).
+     */
+    public var key: String?
+    /**
+     * The certifier's public key (PEM, 64 hex digits or base64).
+     */
+    public var certifierKey: String?
+    /**
+     * Certifiers (URLs, as in `certification.certifier`) whose certifications count.
+     */
+    public var trustedCertifiers: [String]
+    /**
+     * A certifier policy feed (JSON text) to apply.
+     */
+    public var policy: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The author's public key (PEM, 64 hex digits or base64).
+         */key: String? = nil, 
+        /**
+         * The certifier's public key (PEM, 64 hex digits or base64).
+         */certifierKey: String? = nil, 
+        /**
+         * Certifiers (URLs, as in `certification.certifier`) whose certifications count.
+         */trustedCertifiers: [String] = [], 
+        /**
+         * A certifier policy feed (JSON text) to apply.
+         */policy: String? = nil) {
+        self.key = key
+        self.certifierKey = certifierKey
+        self.trustedCertifiers = trustedCertifiers
+        self.policy = policy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VerifyFeedOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerifyFeedOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyFeedOptions {
+        return
+            try VerifyFeedOptions(
+                key: FfiConverterOptionString.read(from: &buf), 
+                certifierKey: FfiConverterOptionString.read(from: &buf), 
+                trustedCertifiers: FfiConverterSequenceString.read(from: &buf), 
+                policy: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VerifyFeedOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.key, into: &buf)
+        FfiConverterOptionString.write(value.certifierKey, into: &buf)
+        FfiConverterSequenceString.write(value.trustedCertifiers, into: &buf)
+        FfiConverterOptionString.write(value.policy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyFeedOptions_lift(_ buf: RustBuffer) throws -> VerifyFeedOptions {
+    return try FfiConverterTypeVerifyFeedOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyFeedOptions_lower(_ value: VerifyFeedOptions) -> RustBuffer {
+    return FfiConverterTypeVerifyFeedOptions.lower(value)
+}
+
+
+/**
  * What a verification accepts; `None` keeps the default (in brackets). A window above 604,800 s
  * (7 days) is `INVALID_ARGUMENT`.
  */
@@ -3030,6 +4451,275 @@ public func FfiConverterTypeVerifyPolicy_lift(_ buf: RustBuffer) throws -> Verif
 public func FfiConverterTypeVerifyPolicy_lower(_ value: VerifyPolicy) -> RustBuffer {
     return FfiConverterTypeVerifyPolicy.lower(value)
 }
+
+
+/**
+ * What a valid signed message proved.
+ */
+public struct WarpVerified: Equatable, Hashable {
+    /**
+     * The weight of the signers.
+     */
+    public var signedWeight: UInt64
+    /**
+     * The weight of the whole set.
+     */
+    public var totalWeight: UInt64
+    /**
+     * The signers' node ids (every node of a shared key).
+     */
+    public var signers: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The weight of the signers.
+         */signedWeight: UInt64, 
+        /**
+         * The weight of the whole set.
+         */totalWeight: UInt64, 
+        /**
+         * The signers' node ids (every node of a shared key).
+         */signers: [String]) {
+        self.signedWeight = signedWeight
+        self.totalWeight = totalWeight
+        self.signers = signers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WarpVerified: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWarpVerified: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WarpVerified {
+        return
+            try WarpVerified(
+                signedWeight: FfiConverterUInt64.read(from: &buf), 
+                totalWeight: FfiConverterUInt64.read(from: &buf), 
+                signers: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WarpVerified, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.signedWeight, into: &buf)
+        FfiConverterUInt64.write(value.totalWeight, into: &buf)
+        FfiConverterSequenceString.write(value.signers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpVerified_lift(_ buf: RustBuffer) throws -> WarpVerified {
+    return try FfiConverterTypeWarpVerified.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpVerified_lower(_ value: WarpVerified) -> RustBuffer {
+    return FfiConverterTypeWarpVerified.lower(value)
+}
+
+
+/**
+ * Which domain separation tag message signatures use.
+ */
+
+public enum BlsCiphersuite: Equatable, Hashable {
+    
+    /**
+     * `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (Avalanche, Ethereum): the default.
+     */
+    case pop
+    /**
+     * `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_` (the Lux build).
+     */
+    case luxBasic
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BlsCiphersuite: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlsCiphersuite: FfiConverterRustBuffer {
+    typealias SwiftType = BlsCiphersuite
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlsCiphersuite {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pop
+        
+        case 2: return .luxBasic
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BlsCiphersuite, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pop:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .luxBasic:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlsCiphersuite_lift(_ buf: RustBuffer) throws -> BlsCiphersuite {
+    return try FfiConverterTypeBlsCiphersuite.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlsCiphersuite_lower(_ value: BlsCiphersuite) -> RustBuffer {
+    return FfiConverterTypeBlsCiphersuite.lower(value)
+}
+
+
+
+/**
+ * What became of a feed's certification.
+ */
+
+public enum CertificationStatus: Equatable, Hashable {
+    
+    /**
+     * The feed has none.
+     */
+    case absent
+    /**
+     * Verified, by a trusted certifier, not expired.
+     */
+    case valid
+    /**
+     * Past its `expires_at`.
+     */
+    case expired
+    /**
+     * Does not verify, or is malformed.
+     */
+    case invalid
+    /**
+     * By a certifier that is not trusted.
+     */
+    case untrustedCertifier
+    /**
+     * No key to check it with.
+     */
+    case unverifiable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CertificationStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificationStatus: FfiConverterRustBuffer {
+    typealias SwiftType = CertificationStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificationStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .absent
+        
+        case 2: return .valid
+        
+        case 3: return .expired
+        
+        case 4: return .invalid
+        
+        case 5: return .untrustedCertifier
+        
+        case 6: return .unverifiable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CertificationStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .absent:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .valid:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .invalid:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .untrustedCertifier:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .unverifiable:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificationStatus_lift(_ buf: RustBuffer) throws -> CertificationStatus {
+    return try FfiConverterTypeCertificationStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificationStatus_lower(_ value: CertificationStatus) -> RustBuffer {
+    return FfiConverterTypeCertificationStatus.lower(value)
+}
+
 
 
 /**
@@ -3729,6 +5419,101 @@ public func FfiConverterTypeSignatureScheme_lower(_ value: SignatureScheme) -> R
 
 
 /**
+ * The verdict on a feed (LLMFEED.md's trust table).
+ */
+
+public enum TrustLevel: Equatable, Hashable {
+    
+    /**
+     * Valid signature and a valid certification by a trusted certifier.
+     */
+    case certified
+    /**
+     * Valid signature.
+     */
+    case signed
+    /**
+     * No signature.
+     */
+    case unsigned
+    /**
+     * A signature that does not verify (tampered, wrong key, malformed).
+     */
+    case invalid
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TrustLevel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrustLevel: FfiConverterRustBuffer {
+    typealias SwiftType = TrustLevel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TrustLevel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .certified
+        
+        case 2: return .signed
+        
+        case 3: return .unsigned
+        
+        case 4: return .invalid
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TrustLevel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .certified:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .signed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .unsigned:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .invalid:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrustLevel_lift(_ buf: RustBuffer) throws -> TrustLevel {
+    return try FfiConverterTypeTrustLevel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrustLevel_lower(_ value: TrustLevel) -> RustBuffer {
+    return FfiConverterTypeTrustLevel.lower(value)
+}
+
+
+
+/**
  * Acceptable but worth logging.
  */
 
@@ -3809,6 +5594,81 @@ public func FfiConverterTypeVerifyWarning_lift(_ buf: RustBuffer) throws -> Veri
 #endif
 public func FfiConverterTypeVerifyWarning_lower(_ value: VerifyWarning) -> RustBuffer {
     return FfiConverterTypeVerifyWarning.lower(value)
+}
+
+
+
+/**
+ * How a Warp message is encoded.
+ */
+
+public enum WarpCodec: Equatable, Hashable {
+    
+    /**
+     * avalanchego's linear codec (big-endian, codec version 0): the default.
+     */
+    case avalanche
+    /**
+     * The RLP encoding of luxfi/warp v1.18.
+     */
+    case luxRlp
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WarpCodec: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWarpCodec: FfiConverterRustBuffer {
+    typealias SwiftType = WarpCodec
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WarpCodec {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .avalanche
+        
+        case 2: return .luxRlp
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WarpCodec, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .avalanche:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .luxRlp:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpCodec_lift(_ buf: RustBuffer) throws -> WarpCodec {
+    return try FfiConverterTypeWarpCodec.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWarpCodec_lower(_ value: WarpCodec) -> RustBuffer {
+    return FfiConverterTypeWarpCodec.lower(value)
 }
 
 
@@ -3935,6 +5795,54 @@ fileprivate struct FfiConverterOptionTypeHostAuthorizer: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeFeedError: FfiConverterRustBuffer {
+    typealias SwiftType = FeedError?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFeedError.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFeedError.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFeedSignature: FfiConverterRustBuffer {
+    typealias SwiftType = FeedSignature?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFeedSignature.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFeedSignature.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeHostLimits: FfiConverterRustBuffer {
     typealias SwiftType = HostLimits?
 
@@ -3975,6 +5883,30 @@ fileprivate struct FfiConverterOptionTypeHostPolicy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeHostPolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSignFeedOptions: FfiConverterRustBuffer {
+    typealias SwiftType = SignFeedOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSignFeedOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSignFeedOptions.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4031,6 +5963,30 @@ fileprivate struct FfiConverterOptionTypeUsage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeVerifyFeedOptions: FfiConverterRustBuffer {
+    typealias SwiftType = VerifyFeedOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeVerifyFeedOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeVerifyFeedOptions.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeVerifyPolicy: FfiConverterRustBuffer {
     typealias SwiftType = VerifyPolicy?
 
@@ -4047,6 +6003,30 @@ fileprivate struct FfiConverterOptionTypeVerifyPolicy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeVerifyPolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeBlsCiphersuite: FfiConverterRustBuffer {
+    typealias SwiftType = BlsCiphersuite?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBlsCiphersuite.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBlsCiphersuite.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4097,6 +6077,129 @@ fileprivate struct FfiConverterOptionTypeSignatureScheme: FfiConverterRustBuffer
         case 1: return try FfiConverterTypeSignatureScheme.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeWarpCodec: FfiConverterRustBuffer {
+    typealias SwiftType = WarpCodec?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWarpCodec.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWarpCodec.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
+    typealias SwiftType = [Data]
+
+    public static func write(_ value: [Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Data]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterData.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -4196,6 +6299,125 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     } else {
         print("uniffiFutureContinuationCallback invalid handle")
     }
+}
+/**
+ * The sum of 48-byte public keys: `INVALID_KEY` for none, a malformed key or a sum at infinity.
+ */
+public func blsAggregatePublicKeys(publicKeys: [Data])throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys(
+        FfiConverterSequenceData.lower(publicKeys),uniffiCallStatus
+    )
+})
+}
+/**
+ * The sum of 96-byte signatures: `INVALID_SIGNATURE` for none or a malformed one.
+ */
+public func blsAggregateSignatures(signatures: [Data])throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_bls_aggregate_signatures(
+        FfiConverterSequenceData.lower(signatures),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether `signature` aggregates signatures by every key of `public_keys` over the same
+ * `message` (FastAggregateVerify; `false` for no key or keys summing to infinity). Only safe with
+ * keys whose proof of possession was checked. Errors as `bls_verify`.
+ */
+public func blsFastAggregateVerify(publicKeys: [Data], message: Data, signature: Data, ciphersuite: BlsCiphersuite? = nil)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify(
+        FfiConverterSequenceData.lower(publicKeys),
+        FfiConverterData.lower(message),
+        FfiConverterData.lower(signature),
+        FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite),uniffiCallStatus
+    )
+})
+}
+/**
+ * `bls_fast_aggregate_verify` on a worker thread (one key check per key, one pairing check).
+ */
+public func blsFastAggregateVerifyAsync(publicKeys: [Data], message: Data, signature: Data, ciphersuite: BlsCiphersuite? = nil)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async(FfiConverterSequenceData.lower(publicKeys),FfiConverterData.lower(message),FfiConverterData.lower(signature),FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite)
+                )
+            },
+            pollFunc: ffi_confide_uniffi_rust_future_poll_i8,
+            completeFunc: ffi_confide_uniffi_rust_future_complete_i8,
+            freeFunc: ffi_confide_uniffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeConfideError_lift
+        )
+}
+/**
+ * Whether `signature` is `public_key`'s signature over `message`. A signature that does not
+ * verify is `false`; a malformed key is `INVALID_KEY`, a malformed signature `INVALID_SIGNATURE`.
+ */
+public func blsVerify(publicKey: Data, message: Data, signature: Data, ciphersuite: BlsCiphersuite? = nil)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_bls_verify(
+        FfiConverterData.lower(publicKey),
+        FfiConverterData.lower(message),
+        FfiConverterData.lower(signature),
+        FfiConverterOptionTypeBlsCiphersuite.lower(ciphersuite),uniffiCallStatus
+    )
+})
+}
+/**
+ * Signs `feed` (JSON text) as its author with `secret_key` (PKCS#8 PEM or 64 hex digits of seed)
+ * at `now` (Unix seconds); returns the signed feed as indented JSON. Errors: `INVALID_JSON`,
+ * `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`, `UNSUPPORTED_SCHEME` (canonicalization).
+ */
+public func signFeed(feed: String, secretKey: String, now: Int64, options: SignFeedOptions? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_sign_feed(
+        FfiConverterString.lower(feed),
+        FfiConverterString.lower(secretKey),
+        FfiConverterInt64.lower(now),
+        FfiConverterOptionTypeSignFeedOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * Evaluates `feed` (JSON text) at `now` (Unix seconds): its signature, certification and which
+ * blocks to trust. A tampered, unsigned or malformed-but-parsable feed is a report, not an error.
+ * Errors: `INVALID_JSON`, `INVALID_FEED` (not an object; a malformed policy), `MESSAGE_TOO_LARGE`,
+ * `INVALID_KEY`, and `KEY_UNAVAILABLE` for a signed feed without `options.key`.
+ */
+public func verifyFeed(feed: String, now: Int64, options: VerifyFeedOptions? = nil)throws  -> FeedReport  {
+    return try  FfiConverterTypeFeedReport_lift(try rustCallWithError(FfiConverterTypeConfideError_lift) {
+        uniffiCallStatus in
+    uniffi_confide_uniffi_fn_func_verify_feed(
+        FfiConverterString.lower(feed),
+        FfiConverterInt64.lower(now),
+        FfiConverterOptionTypeVerifyFeedOptions.lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * `verify_feed` on a worker thread.
+ */
+public func verifyFeedAsync(feed: String, now: Int64, options: VerifyFeedOptions? = nil)async throws  -> FeedReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_confide_uniffi_fn_func_verify_feed_async(FfiConverterString.lower(feed),FfiConverterInt64.lower(now),FfiConverterOptionTypeVerifyFeedOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_confide_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_confide_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_confide_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeFeedReport_lift,
+            errorHandler: FfiConverterTypeConfideError_lift
+        )
 }
 /**
  * The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes):
@@ -4304,6 +6526,30 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys() != 24017) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures() != 15184) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify() != 62614) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async() != 17316) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_bls_verify() != 29088) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_sign_feed() != 30122) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_verify_feed() != 3123) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_func_verify_feed_async() != 61372) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_confide_uniffi_checksum_func_address_from_public_key() != 32530) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4320,6 +6566,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_confide_uniffi_checksum_func_verify_message_async() != 16654) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession() != 59723) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_blssecretkey_public_key() != 41053) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_blssecretkey_sign() != 31284) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_confide_uniffi_checksum_method_clientsession_client_address() != 60287) {
@@ -4409,6 +6664,54 @@ private let initializationResult: InitializationResult = {
     if (uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest() != 21204) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature() != 9412) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices() != 51414) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers() != 38889) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes() != 52871) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message() != 36159) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id() != 27415) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id() != 51885) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload() != 28181) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id() != 50553) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes() != 54794) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpvalidatorset_length() != 50288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight() != 44474) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify() != 59493) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async() != 19851) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes() != 62505) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate() != 10527) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_confide_uniffi_checksum_constructor_clientsession_new() != 30845) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4428,6 +6731,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_confide_uniffi_checksum_constructor_verifier_new() != 18605) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new() != 45801) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse() != 14914) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new() != 39208) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse() != 4183) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json() != 473) {
         return InitializationResult.apiChecksumMismatch
     }
 

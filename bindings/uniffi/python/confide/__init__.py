@@ -1,5 +1,5 @@
 """Confide for Python: end-to-end encrypted inference sessions (client and host), secp256k1 keys
-and signed messages, from the Rust core through UniFFI. See docs/UNIFFI.md."""
+and signed messages, LLMFeed and Warp, from the Rust core through UniFFI. See docs/UNIFFI.md."""
 
 import atexit as _atexit
 import time as _time

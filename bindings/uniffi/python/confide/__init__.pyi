@@ -333,3 +333,195 @@ class Verifier:
     def remembered(self) -> int: ...
 
 def workers_in_flight() -> int: ...
+
+class TrustLevel(enum.Enum):
+    CERTIFIED = 0
+    SIGNED = 1
+    UNSIGNED = 2
+    INVALID = 3
+
+class CertificationStatus(enum.Enum):
+    ABSENT = 0
+    VALID = 1
+    EXPIRED = 2
+    INVALID = 3
+    UNTRUSTED_CERTIFIER = 4
+    UNVERIFIABLE = 5
+
+class VerifyFeedOptions:
+    key: str | None
+    certifier_key: str | None
+    trusted_certifiers: list[str]
+    policy: str | None
+    def __init__(
+        self,
+        *,
+        key: str | None = ...,
+        certifier_key: str | None = ...,
+        trusted_certifiers: list[str] = ...,
+        policy: str | None = ...,
+    ) -> None: ...
+
+class SignFeedOptions:
+    blocks: list[str] | None
+    key_hint: str | None
+    canonicalization: str | None
+    def __init__(
+        self,
+        *,
+        blocks: list[str] | None = ...,
+        key_hint: str | None = ...,
+        canonicalization: str | None = ...,
+    ) -> None: ...
+
+class FeedError:
+    code: str
+    message: str
+    def __init__(self, *, code: str, message: str) -> None: ...
+
+class FeedSignature:
+    valid: bool
+    algorithm: str | None
+    canonicalization: str | None
+    signed_blocks: list[str]
+    created_at: str | None
+    public_key_hint: str | None
+    error: FeedError | None
+    def __init__(
+        self,
+        *,
+        valid: bool,
+        algorithm: str | None,
+        canonicalization: str | None,
+        signed_blocks: list[str],
+        created_at: str | None,
+        public_key_hint: str | None,
+        error: FeedError | None,
+    ) -> None: ...
+
+class FeedCertification:
+    status: CertificationStatus
+    certifier: str | None
+    expires_at: str | None
+    def __init__(
+        self, *, status: CertificationStatus, certifier: str | None, expires_at: str | None
+    ) -> None: ...
+
+class FeedReport:
+    trust_level: TrustLevel
+    signature: FeedSignature | None
+    certification: FeedCertification
+    trusted_blocks: list[str]
+    untrusted_blocks: list[str]
+    warnings: list[str]
+    def __init__(
+        self,
+        *,
+        trust_level: TrustLevel,
+        signature: FeedSignature | None,
+        certification: FeedCertification,
+        trusted_blocks: list[str],
+        untrusted_blocks: list[str],
+        warnings: list[str],
+    ) -> None: ...
+
+def verify_feed(feed: str, now: int, options: VerifyFeedOptions | None = ...) -> FeedReport: ...
+async def verify_feed_async(
+    feed: str, now: int, options: VerifyFeedOptions | None = ...
+) -> FeedReport: ...
+def sign_feed(
+    feed: str, secret_key: str, now: int, options: SignFeedOptions | None = ...
+) -> str: ...
+
+class BlsCiphersuite(enum.Enum):
+    POP = 0
+    LUX_BASIC = 1
+
+class BlsSecretKey:
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @classmethod
+    def generate(cls) -> BlsSecretKey: ...
+    @classmethod
+    def from_bytes(cls, bytes: bytes) -> BlsSecretKey: ...
+    def public_key(self) -> bytes: ...
+    def proof_of_possession(self) -> bytes: ...
+    def sign(self, message: bytes, ciphersuite: BlsCiphersuite | None = ...) -> bytes: ...
+
+def bls_verify(
+    public_key: bytes, message: bytes, signature: bytes, ciphersuite: BlsCiphersuite | None = ...
+) -> bool: ...
+def bls_fast_aggregate_verify(
+    public_keys: list[bytes],
+    message: bytes,
+    signature: bytes,
+    ciphersuite: BlsCiphersuite | None = ...,
+) -> bool: ...
+async def bls_fast_aggregate_verify_async(
+    public_keys: list[bytes],
+    message: bytes,
+    signature: bytes,
+    ciphersuite: BlsCiphersuite | None = ...,
+) -> bool: ...
+def bls_aggregate_signatures(signatures: list[bytes]) -> bytes: ...
+def bls_aggregate_public_keys(public_keys: list[bytes]) -> bytes: ...
+
+class WarpCodec(enum.Enum):
+    AVALANCHE = 0
+    LUX_RLP = 1
+
+class WarpUnsignedMessage:
+    def __init__(
+        self,
+        network_id: int,
+        source_chain_id: bytes,
+        payload: bytes,
+        codec: WarpCodec | None = ...,
+    ) -> None: ...
+    @classmethod
+    def parse(cls, bytes: bytes, codec: WarpCodec | None = ...) -> WarpUnsignedMessage: ...
+    def network_id(self) -> int: ...
+    def source_chain_id(self) -> bytes: ...
+    def payload(self) -> bytes: ...
+    def id(self) -> bytes: ...
+    def to_bytes(self) -> bytes: ...
+
+class WarpSignedMessage:
+    def __init__(
+        self, unsigned_message: WarpUnsignedMessage, signers: bytes, signature: bytes
+    ) -> None: ...
+    @classmethod
+    def parse(cls, bytes: bytes, codec: WarpCodec | None = ...) -> WarpSignedMessage: ...
+    def unsigned_message(self) -> WarpUnsignedMessage: ...
+    def signers(self) -> bytes: ...
+    def signer_indices(self) -> list[int]: ...
+    def signature(self) -> bytes: ...
+    def to_bytes(self) -> bytes: ...
+
+class WarpVerified:
+    signed_weight: int
+    total_weight: int
+    signers: list[str]
+    def __init__(self, *, signed_weight: int, total_weight: int, signers: list[str]) -> None: ...
+
+class WarpValidatorSet:
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @classmethod
+    def from_json(cls, json: str) -> WarpValidatorSet: ...
+    def length(self) -> int: ...
+    def total_weight(self) -> int: ...
+    def verify(
+        self,
+        message: WarpSignedMessage,
+        network_id: int,
+        quorum_numerator: int,
+        quorum_denominator: int,
+        ciphersuite: BlsCiphersuite | None = ...,
+    ) -> WarpVerified: ...
+    async def verify_async(
+        self,
+        message: WarpSignedMessage,
+        network_id: int,
+        quorum_numerator: int,
+        quorum_denominator: int,
+        ciphersuite: BlsCiphersuite | None = ...,
+    ) -> WarpVerified: ...

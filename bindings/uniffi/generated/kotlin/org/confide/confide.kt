@@ -732,6 +732,22 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_bls_verify(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_sign_feed(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_verify_feed(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_func_verify_feed_async(
+    ): Int
     external fun uniffi_confide_uniffi_checksum_func_address_from_public_key(
     ): Int
     external fun uniffi_confide_uniffi_checksum_func_workers_in_flight(
@@ -743,6 +759,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_confide_uniffi_checksum_func_verify_message(
     ): Int
     external fun uniffi_confide_uniffi_checksum_func_verify_message_async(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_blssecretkey_public_key(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_blssecretkey_sign(
     ): Int
     external fun uniffi_confide_uniffi_checksum_method_clientsession_client_address(
     ): Int
@@ -802,6 +824,38 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest(
     ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpvalidatorset_length(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate(
+    ): Int
     external fun uniffi_confide_uniffi_checksum_constructor_clientsession_new(
     ): Int
     external fun uniffi_confide_uniffi_checksum_constructor_clientsession_with_signer(
@@ -815,6 +869,16 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_confide_uniffi_checksum_constructor_secretkey_generate(
     ): Int
     external fun uniffi_confide_uniffi_checksum_constructor_verifier_new(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse(
+    ): Int
+    external fun uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json(
     ): Int
     external fun ffi_confide_uniffi_uniffi_contract_version(
     ): Int
@@ -838,6 +902,20 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_confide_uniffi_fn_clone_blssecretkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_free_blssecretkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes(`bytes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_constructor_blssecretkey_generate(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_blssecretkey_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_blssecretkey_sign(`ptr`: Long,`message`: RustBuffer.ByValue,`ciphersuite`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_confide_uniffi_fn_clone_clientsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_confide_uniffi_fn_free_clientsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -942,6 +1020,72 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_confide_uniffi_fn_method_walletsigner_sign_digest(`ptr`: Long,`digest`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_clone_warpsignedmessage(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_free_warpsignedmessage(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new(`unsignedMessage`: Long,`signers`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse(`bytes`: RustBuffer.ByValue,`codec`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_warpsignedmessage_signature(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpsignedmessage_signers(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_clone_warpunsignedmessage(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_free_warpunsignedmessage(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new(`networkId`: Int,`sourceChainId`: RustBuffer.ByValue,`payload`: RustBuffer.ByValue,`codec`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse(`bytes`: RustBuffer.ByValue,`codec`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_warpunsignedmessage_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_clone_warpvalidatorset(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_free_warpvalidatorset(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json(`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_warpvalidatorset_length(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_confide_uniffi_fn_method_warpvalidatorset_verify(`ptr`: Long,`message`: Long,`networkId`: Int,`quorumNumerator`: Long,`quorumDenominator`: Long,`ciphersuite`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async(`ptr`: Long,`message`: Long,`networkId`: Int,`quorumNumerator`: Long,`quorumDenominator`: Long,`ciphersuite`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys(`publicKeys`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_func_bls_aggregate_signatures(`signatures`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify(`publicKeys`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`ciphersuite`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async(`publicKeys`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`ciphersuite`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_confide_uniffi_fn_func_bls_verify(`publicKey`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`ciphersuite`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_confide_uniffi_fn_func_sign_feed(`feed`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`now`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_func_verify_feed(`feed`: RustBuffer.ByValue,`now`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_confide_uniffi_fn_func_verify_feed_async(`feed`: RustBuffer.ByValue,`now`: Long,`options`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_confide_uniffi_fn_func_address_from_public_key(`publicKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_confide_uniffi_fn_func_workers_in_flight(uniffi_out_err: UniffiRustCallStatus, 
@@ -1073,6 +1217,30 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_confide_uniffi_checksum_func_bls_aggregate_public_keys() and 0xFFFF) != 24017) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_bls_aggregate_signatures() and 0xFFFF) != 15184) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify() and 0xFFFF) != 62614) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_bls_fast_aggregate_verify_async() and 0xFFFF) != 17316) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_bls_verify() and 0xFFFF) != 29088) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_sign_feed() and 0xFFFF) != 30122) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_verify_feed() and 0xFFFF) != 3123) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_func_verify_feed_async() and 0xFFFF) != 61372) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_confide_uniffi_checksum_func_address_from_public_key() and 0xFFFF) != 32530) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1089,6 +1257,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_confide_uniffi_checksum_func_verify_message_async() and 0xFFFF) != 16654) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_blssecretkey_proof_of_possession() and 0xFFFF) != 59723) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_blssecretkey_public_key() and 0xFFFF) != 41053) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_blssecretkey_sign() and 0xFFFF) != 31284) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_confide_uniffi_checksum_method_clientsession_client_address() and 0xFFFF) != 60287) {
@@ -1178,6 +1355,54 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_confide_uniffi_checksum_method_walletsigner_sign_digest() and 0xFFFF) != 21204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signature() and 0xFFFF) != 9412) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signer_indices() and 0xFFFF) != 51414) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_signers() and 0xFFFF) != 38889) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_to_bytes() and 0xFFFF) != 52871) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpsignedmessage_unsigned_message() and 0xFFFF) != 36159) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_id() and 0xFFFF) != 27415) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_network_id() and 0xFFFF) != 51885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_payload() and 0xFFFF) != 28181) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_source_chain_id() and 0xFFFF) != 50553) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpunsignedmessage_to_bytes() and 0xFFFF) != 54794) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_length() and 0xFFFF) != 50288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_total_weight() and 0xFFFF) != 44474) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify() and 0xFFFF) != 59493) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_method_warpvalidatorset_verify_async() and 0xFFFF) != 19851) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_from_bytes() and 0xFFFF) != 62505) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_blssecretkey_generate() and 0xFFFF) != 10527) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_confide_uniffi_checksum_constructor_clientsession_new() and 0xFFFF) != 30845) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1197,6 +1422,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_confide_uniffi_checksum_constructor_verifier_new() and 0xFFFF) != 18605) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_new() and 0xFFFF) != 45801) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_warpsignedmessage_parse() and 0xFFFF) != 14914) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_new() and 0xFFFF) != 39208) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_warpunsignedmessage_parse() and 0xFFFF) != 4183) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_confide_uniffi_checksum_constructor_warpvalidatorset_from_json() and 0xFFFF) != 473) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1503,6 +1743,29 @@ public object FfiConverterULong: FfiConverter<ULong, Long> {
 /**
  * @suppress
  */
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
+    }
+
+    override fun lower(value: Long): Long {
+        return value
+    }
+
+    override fun allocationSize(value: Long) = 8UL
+
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
     override fun lift(value: Byte): Boolean {
         return value.toInt() != 0
@@ -1596,6 +1859,346 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A BLS12-381 secret key (min-pk), wiped when freed.
+ */
+public interface BlsSecretKeyInterface {
+    
+    /**
+     * The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+     */
+    fun `proofOfPossession`(): kotlin.ByteArray
+    
+    /**
+     * The 48-byte compressed public key.
+     */
+    fun `publicKey`(): kotlin.ByteArray
+    
+    /**
+     * The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+     */
+    fun `sign`(`message`: kotlin.ByteArray, `ciphersuite`: BlsCiphersuite? = null): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * A BLS12-381 secret key (min-pk), wiped when freed.
+ */
+open class BlsSecretKey: Disposable, AutoCloseable, BlsSecretKeyInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_confide_uniffi_fn_free_blssecretkey(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_confide_uniffi_fn_clone_blssecretkey(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 96-byte proof of possession (what `/v1/info` publishes as `blsProofOfPossession`).
+     */override fun `proofOfPossession`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_proof_of_possession(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The 48-byte compressed public key.
+     */override fun `publicKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_public_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The 96-byte signature over `message` (for Warp: the unsigned message's bytes).
+     */override fun `sign`(`message`: kotlin.ByteArray, `ciphersuite`: BlsCiphersuite?): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_blssecretkey_sign(
+        it,
+        
+        FfiConverterByteArray.lower(`message`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * The key from its 32 big-endian bytes: `INVALID_KEY` for another length, zero or a value not
+     * below the group order.
+     */
+    @Throws(ConfideException::class) fun `fromBytes`(`bytes`: kotlin.ByteArray): BlsSecretKey {
+            return FfiConverterTypeBlsSecretKey.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_from_bytes(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A fresh random key from the operating system's RNG.
+     */ fun `generate`(): BlsSecretKey {
+            return FfiConverterTypeBlsSecretKey.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_blssecretkey_generate(
+    
+        _status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlsSecretKey: FfiConverter<BlsSecretKey, Long> {
+    override fun lower(value: BlsSecretKey): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlsSecretKey {
+        return BlsSecretKey(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlsSecretKey {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlsSecretKey) = 8UL
+
+    override fun write(value: BlsSecretKey, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -4342,6 +4945,1415 @@ public object FfiConverterTypeWalletSigner: FfiConverter<WalletSigner, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+ * validator set) and the aggregate signature.
+ */
+public interface WarpSignedMessageInterface {
+    
+    /**
+     * The 96-byte aggregate signature.
+     */
+    fun `signature`(): kotlin.ByteArray
+    
+    /**
+     * The canonical indices of the signers, ascending.
+     */
+    fun `signerIndices`(): List<kotlin.ULong>
+    
+    /**
+     * The signer bitset's canonical bytes.
+     */
+    fun `signers`(): kotlin.ByteArray
+    
+    /**
+     * The encoding (a parsed message's input, byte for byte).
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    /**
+     * The message that was signed.
+     */
+    fun `unsignedMessage`(): WarpUnsignedMessage
+    
+    companion object
+}
+
+/**
+ * A signed Warp message: the unsigned message, who signed (a bitset over the canonical
+ * validator set) and the aggregate signature.
+ */
+open class WarpSignedMessage: Disposable, AutoCloseable, WarpSignedMessageInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * Puts `unsigned_message`, a signer bitset (canonical big-endian bytes: bit i = canonical
+     * validator i) and a 96-byte aggregate signature together. Errors as `parse`.
+     */
+    constructor(`unsignedMessage`: WarpUnsignedMessage, `signers`: kotlin.ByteArray, `signature`: kotlin.ByteArray) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_new(
+    
+        
+        FfiConverterTypeWarpUnsignedMessage.lower(`unsignedMessage`),
+        FfiConverterByteArray.lower(`signers`),
+        FfiConverterByteArray.lower(`signature`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_confide_uniffi_fn_free_warpsignedmessage(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_confide_uniffi_fn_clone_warpsignedmessage(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 96-byte aggregate signature.
+     */override fun `signature`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signature(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The canonical indices of the signers, ascending.
+     */override fun `signerIndices`(): List<kotlin.ULong> {
+            return FfiConverterSequenceULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signer_indices(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The signer bitset's canonical bytes.
+     */override fun `signers`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_signers(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The encoding (a parsed message's input, byte for byte).
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The message that was signed.
+     */override fun `unsignedMessage`(): WarpUnsignedMessage {
+            return FfiConverterTypeWarpUnsignedMessage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpsignedmessage_unsigned_message(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Parses an encoded signed message: `INVALID_MESSAGE` (truncated, trailing bytes, an unknown
+     * signature type, a padded signer bitset), `MESSAGE_TOO_LARGE`, `INVALID_SIGNATURE` (not a
+     * point of the subgroup).
+     */
+    @Throws(ConfideException::class) fun `parse`(`bytes`: kotlin.ByteArray, `codec`: WarpCodec? = null): WarpSignedMessage {
+            return FfiConverterTypeWarpSignedMessage.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_warpsignedmessage_parse(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),
+        FfiConverterOptionalTypeWarpCodec.lower(`codec`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWarpSignedMessage: FfiConverter<WarpSignedMessage, Long> {
+    override fun lower(value: WarpSignedMessage): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): WarpSignedMessage {
+        return WarpSignedMessage(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): WarpSignedMessage {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: WarpSignedMessage) = 8UL
+
+    override fun write(value: WarpSignedMessage, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An unsigned Warp message: what validators sign.
+ */
+public interface WarpUnsignedMessageInterface {
+    
+    /**
+     * The 32-byte message ID: SHA-256 of the encoding.
+     */
+    fun `id`(): kotlin.ByteArray
+    
+    /**
+     * The network it belongs to.
+     */
+    fun `networkId`(): kotlin.UInt
+    
+    /**
+     * The application payload.
+     */
+    fun `payload`(): kotlin.ByteArray
+    
+    /**
+     * The 32-byte id of the chain that sent it.
+     */
+    fun `sourceChainId`(): kotlin.ByteArray
+    
+    /**
+     * The encoding: what validators sign.
+     */
+    fun `toBytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * An unsigned Warp message: what validators sign.
+ */
+open class WarpUnsignedMessage: Disposable, AutoCloseable, WarpUnsignedMessageInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * The message for `network_id`, the 32-byte `source_chain_id` and `payload`:
+     * `INVALID_ARGUMENT` for a chain id of another length, `MESSAGE_TOO_LARGE` over 256 KiB.
+     */
+    constructor(`networkId`: kotlin.UInt, `sourceChainId`: kotlin.ByteArray, `payload`: kotlin.ByteArray, `codec`: WarpCodec? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_new(
+    
+        
+        FfiConverterUInt.lower(`networkId`),
+        FfiConverterByteArray.lower(`sourceChainId`),
+        FfiConverterByteArray.lower(`payload`),
+        FfiConverterOptionalTypeWarpCodec.lower(`codec`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_confide_uniffi_fn_free_warpunsignedmessage(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_confide_uniffi_fn_clone_warpunsignedmessage(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 32-byte message ID: SHA-256 of the encoding.
+     */override fun `id`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The network it belongs to.
+     */override fun `networkId`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_network_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The application payload.
+     */override fun `payload`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_payload(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The 32-byte id of the chain that sent it.
+     */override fun `sourceChainId`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_source_chain_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The encoding: what validators sign.
+     */override fun `toBytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpunsignedmessage_to_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Parses an encoded message: `INVALID_MESSAGE` (truncated, trailing bytes, wrong codec
+     * version, non-canonical RLP), `MESSAGE_TOO_LARGE` (over 256 KiB).
+     */
+    @Throws(ConfideException::class) fun `parse`(`bytes`: kotlin.ByteArray, `codec`: WarpCodec? = null): WarpUnsignedMessage {
+            return FfiConverterTypeWarpUnsignedMessage.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_warpunsignedmessage_parse(
+    
+        
+        FfiConverterByteArray.lower(`bytes`),
+        FfiConverterOptionalTypeWarpCodec.lower(`codec`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWarpUnsignedMessage: FfiConverter<WarpUnsignedMessage, Long> {
+    override fun lower(value: WarpUnsignedMessage): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): WarpUnsignedMessage {
+        return WarpUnsignedMessage(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): WarpUnsignedMessage {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: WarpUnsignedMessage) = 8UL
+
+    override fun write(value: WarpUnsignedMessage, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+ * sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+ */
+public interface WarpValidatorSetInterface {
+    
+    /**
+     * The number of canonical validators (the bits a signer bitset may use).
+     */
+    fun `length`(): kotlin.ULong
+    
+    /**
+     * The weight of every validator, keyed or not.
+     */
+    fun `totalWeight`(): kotlin.ULong
+    
+    /**
+     * Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+     * (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+     * key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+     * the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+     */
+    fun `verify`(`message`: WarpSignedMessage, `networkId`: kotlin.UInt, `quorumNumerator`: kotlin.ULong, `quorumDenominator`: kotlin.ULong, `ciphersuite`: BlsCiphersuite? = null): WarpVerified
+    
+    /**
+     * `verify` on a worker thread.
+     */
+    suspend fun `verifyAsync`(`message`: WarpSignedMessage, `networkId`: kotlin.UInt, `quorumNumerator`: kotlin.ULong, `quorumDenominator`: kotlin.ULong, `ciphersuite`: BlsCiphersuite? = null): WarpVerified
+    
+    companion object
+}
+
+/**
+ * The canonical validator set a signer bitset indexes into: validators with a BLS key, those
+ * sharing a key merged, sorted by uncompressed key; keyless validators count in the total weight.
+ */
+open class WarpValidatorSet: Disposable, AutoCloseable, WarpValidatorSetInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_confide_uniffi_fn_free_warpvalidatorset(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_confide_uniffi_fn_clone_warpvalidatorset(handle, status)
+        }
+    }
+
+    
+    /**
+     * The number of canonical validators (the bits a signer bitset may use).
+     */override fun `length`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_length(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The weight of every validator, keyed or not.
+     */override fun `totalWeight`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_total_weight(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Verifies `message` for `network_id` with the quorum `quorum_numerator/quorum_denominator`
+     * (e.g. 67/100): network id → signer bits within the set → signed weight → quorum → aggregate
+     * key → one pairing check. Errors: `WRONG_NETWORK`, `INVALID_MESSAGE` (a signer bit beyond
+     * the set), `INSUFFICIENT_WEIGHT`, `INVALID_SIGNATURE`, `INVALID_ARGUMENT` (the quorum).
+     */
+    @Throws(ConfideException::class)override fun `verify`(`message`: WarpSignedMessage, `networkId`: kotlin.UInt, `quorumNumerator`: kotlin.ULong, `quorumDenominator`: kotlin.ULong, `ciphersuite`: BlsCiphersuite?): WarpVerified {
+            return FfiConverterTypeWarpVerified.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify(
+        it,
+        
+        FfiConverterTypeWarpSignedMessage.lower(`message`),
+        FfiConverterUInt.lower(`networkId`),
+        FfiConverterULong.lower(`quorumNumerator`),
+        FfiConverterULong.lower(`quorumDenominator`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `verify` on a worker thread.
+     */
+    @Throws(ConfideException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `verifyAsync`(`message`: WarpSignedMessage, `networkId`: kotlin.UInt, `quorumNumerator`: kotlin.ULong, `quorumDenominator`: kotlin.ULong, `ciphersuite`: BlsCiphersuite?) : WarpVerified {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_confide_uniffi_fn_method_warpvalidatorset_verify_async(
+                uniffiHandle,
+                
+        FfiConverterTypeWarpSignedMessage.lower(`message`),
+        FfiConverterUInt.lower(`networkId`),
+        FfiConverterULong.lower(`quorumNumerator`),
+        FfiConverterULong.lower(`quorumDenominator`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_confide_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeWarpVerified.lift(it) },
+        // Error FFI converter
+        ConfideException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Parses a validators file, `[{"node_id","bls_public_key"?,"weight","url"?}]` (a key is hex
+     * with or without `0x`, or null; the weight a JSON integer): `INVALID_VALIDATOR_SET` naming
+     * the entry for anything malformed (an invalid key, a total weight of zero or over u64).
+     */
+    @Throws(ConfideException::class) fun `fromJson`(`json`: kotlin.String): WarpValidatorSet {
+            return FfiConverterTypeWarpValidatorSet.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_constructor_warpvalidatorset_from_json(
+    
+        
+        FfiConverterString.lower(`json`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWarpValidatorSet: FfiConverter<WarpValidatorSet, Long> {
+    override fun lower(value: WarpValidatorSet): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): WarpValidatorSet {
+        return WarpValidatorSet(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): WarpValidatorSet {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: WarpValidatorSet) = 8UL
+
+    override fun write(value: WarpValidatorSet, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * The certification in a `FeedReport`.
+ */
+data class FeedCertification (
+    /**
+     * What became of it.
+     */
+    var `status`: CertificationStatus
+    , 
+    /**
+     * Who certified.
+     */
+    var `certifier`: kotlin.String?
+    , 
+    /**
+     * When it ends, as written.
+     */
+    var `expiresAt`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFeedCertification: FfiConverterRustBuffer<FeedCertification> {
+    override fun read(buf: ByteBuffer): FeedCertification {
+        return FeedCertification(
+            FfiConverterTypeCertificationStatus.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FeedCertification) = (
+            FfiConverterTypeCertificationStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`certifier`) +
+            FfiConverterOptionalString.allocationSize(value.`expiresAt`)
+    )
+
+    override fun write(value: FeedCertification, buf: ByteBuffer) {
+            FfiConverterTypeCertificationStatus.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`certifier`, buf)
+            FfiConverterOptionalString.write(value.`expiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * Why a signature is not valid.
+ */
+data class FeedError (
+    /**
+     * The core's code (`INVALID_SIGNATURE`, `INVALID_FEED`, `INVALID_BASE64`, …).
+     */
+    var `code`: kotlin.String
+    , 
+    /**
+     * What failed.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFeedError: FfiConverterRustBuffer<FeedError> {
+    override fun read(buf: ByteBuffer): FeedError {
+        return FeedError(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FeedError) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: FeedError, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
+ * The trust report of a feed.
+ */
+data class FeedReport (
+    /**
+     * The verdict.
+     */
+    var `trustLevel`: TrustLevel
+    , 
+    /**
+     * The author's signature (absent for an unsigned feed).
+     */
+    var `signature`: FeedSignature?
+    , 
+    /**
+     * The certification.
+     */
+    var `certification`: FeedCertification
+    , 
+    /**
+     * Blocks an agent may trust.
+     */
+    var `trustedBlocks`: List<kotlin.String>
+    , 
+    /**
+     * Every other block.
+     */
+    var `untrustedBlocks`: List<kotlin.String>
+    , 
+    /**
+     * Why trust is lower than it could be.
+     */
+    var `warnings`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFeedReport: FfiConverterRustBuffer<FeedReport> {
+    override fun read(buf: ByteBuffer): FeedReport {
+        return FeedReport(
+            FfiConverterTypeTrustLevel.read(buf),
+            FfiConverterOptionalTypeFeedSignature.read(buf),
+            FfiConverterTypeFeedCertification.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FeedReport) = (
+            FfiConverterTypeTrustLevel.allocationSize(value.`trustLevel`) +
+            FfiConverterOptionalTypeFeedSignature.allocationSize(value.`signature`) +
+            FfiConverterTypeFeedCertification.allocationSize(value.`certification`) +
+            FfiConverterSequenceString.allocationSize(value.`trustedBlocks`) +
+            FfiConverterSequenceString.allocationSize(value.`untrustedBlocks`) +
+            FfiConverterSequenceString.allocationSize(value.`warnings`)
+    )
+
+    override fun write(value: FeedReport, buf: ByteBuffer) {
+            FfiConverterTypeTrustLevel.write(value.`trustLevel`, buf)
+            FfiConverterOptionalTypeFeedSignature.write(value.`signature`, buf)
+            FfiConverterTypeFeedCertification.write(value.`certification`, buf)
+            FfiConverterSequenceString.write(value.`trustedBlocks`, buf)
+            FfiConverterSequenceString.write(value.`untrustedBlocks`, buf)
+            FfiConverterSequenceString.write(value.`warnings`, buf)
+    }
+}
+
+
+
+/**
+ * The author's signature in a `FeedReport`.
+ */
+data class FeedSignature (
+    /**
+     * Whether it verified.
+     */
+    var `valid`: kotlin.Boolean
+    , 
+    /**
+     * The declared algorithm as written.
+     */
+    var `algorithm`: kotlin.String?
+    , 
+    /**
+     * The canonicalization that verified (or the declared one).
+     */
+    var `canonicalization`: kotlin.String?
+    , 
+    /**
+     * The blocks it covers, in signing order.
+     */
+    var `signedBlocks`: List<kotlin.String>
+    , 
+    /**
+     * `signature.created_at` as written.
+     */
+    var `createdAt`: kotlin.String?
+    , 
+    /**
+     * The key hint the feed gives.
+     */
+    var `publicKeyHint`: kotlin.String?
+    , 
+    /**
+     * Why it is not valid.
+     */
+    var `error`: FeedError?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFeedSignature: FfiConverterRustBuffer<FeedSignature> {
+    override fun read(buf: ByteBuffer): FeedSignature {
+        return FeedSignature(
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeFeedError.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FeedSignature) = (
+            FfiConverterBoolean.allocationSize(value.`valid`) +
+            FfiConverterOptionalString.allocationSize(value.`algorithm`) +
+            FfiConverterOptionalString.allocationSize(value.`canonicalization`) +
+            FfiConverterSequenceString.allocationSize(value.`signedBlocks`) +
+            FfiConverterOptionalString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`publicKeyHint`) +
+            FfiConverterOptionalTypeFeedError.allocationSize(value.`error`)
+    )
+
+    override fun write(value: FeedSignature, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`valid`, buf)
+            FfiConverterOptionalString.write(value.`algorithm`, buf)
+            FfiConverterOptionalString.write(value.`canonicalization`, buf)
+            FfiConverterSequenceString.write(value.`signedBlocks`, buf)
+            FfiConverterOptionalString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`publicKeyHint`, buf)
+            FfiConverterOptionalTypeFeedError.write(value.`error`, buf)
+    }
+}
+
+
 
 /**
  * Limits of a host; `None` keeps the engine's default (shown in brackets). Counts, rates and
@@ -4610,6 +6622,62 @@ public object FfiConverterTypeInitParams: FfiConverterRustBuffer<InitParams> {
 
 
 /**
+ * How `sign_feed` signs; `None` keeps the default (in brackets).
+ */
+data class SignFeedOptions (
+    /**
+     * Blocks to sign, in order [every block but `signature` and `certification`; `trust` is
+     * always signed].
+     */
+    var `blocks`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Where verifiers find the public key (`trust.public_key_hint`) [the feed's own hint].
+     */
+    var `keyHint`: kotlin.String? = null 
+    , 
+    /**
+     * `https://llmca.org/mcp-canonical-json/v1` [default] or `llmfeed-v1`.
+     */
+    var `canonicalization`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSignFeedOptions: FfiConverterRustBuffer<SignFeedOptions> {
+    override fun read(buf: ByteBuffer): SignFeedOptions {
+        return SignFeedOptions(
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SignFeedOptions) = (
+            FfiConverterOptionalSequenceString.allocationSize(value.`blocks`) +
+            FfiConverterOptionalString.allocationSize(value.`keyHint`) +
+            FfiConverterOptionalString.allocationSize(value.`canonicalization`)
+    )
+
+    override fun write(value: SignFeedOptions, buf: ByteBuffer) {
+            FfiConverterOptionalSequenceString.write(value.`blocks`, buf)
+            FfiConverterOptionalString.write(value.`keyHint`, buf)
+            FfiConverterOptionalString.write(value.`canonicalization`, buf)
+    }
+}
+
+
+
+/**
  * The counts of a `TOKEN_LIMIT_EXCEEDED` error.
  */
 data class TokenLimit (
@@ -4791,6 +6859,69 @@ public object FfiConverterTypeVerified: FfiConverterRustBuffer<Verified> {
 
 
 /**
+ * Keys and trust settings of `verify_feed`; `None` fields are absent.
+ */
+data class VerifyFeedOptions (
+    /**
+     * The author's public key (PEM, 64 hex digits or base64).
+     */
+    var `key`: kotlin.String? = null 
+    , 
+    /**
+     * The certifier's public key (PEM, 64 hex digits or base64).
+     */
+    var `certifierKey`: kotlin.String? = null 
+    , 
+    /**
+     * Certifiers (URLs, as in `certification.certifier`) whose certifications count.
+     */
+    var `trustedCertifiers`: List<kotlin.String> = listOf() 
+    , 
+    /**
+     * A certifier policy feed (JSON text) to apply.
+     */
+    var `policy`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVerifyFeedOptions: FfiConverterRustBuffer<VerifyFeedOptions> {
+    override fun read(buf: ByteBuffer): VerifyFeedOptions {
+        return VerifyFeedOptions(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: VerifyFeedOptions) = (
+            FfiConverterOptionalString.allocationSize(value.`key`) +
+            FfiConverterOptionalString.allocationSize(value.`certifierKey`) +
+            FfiConverterSequenceString.allocationSize(value.`trustedCertifiers`) +
+            FfiConverterOptionalString.allocationSize(value.`policy`)
+    )
+
+    override fun write(value: VerifyFeedOptions, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`key`, buf)
+            FfiConverterOptionalString.write(value.`certifierKey`, buf)
+            FfiConverterSequenceString.write(value.`trustedCertifiers`, buf)
+            FfiConverterOptionalString.write(value.`policy`, buf)
+    }
+}
+
+
+
+/**
  * What a verification accepts; `None` keeps the default (in brackets). A window above 604,800 s
  * (7 days) is `INVALID_ARGUMENT`.
  */
@@ -4851,6 +6982,163 @@ public object FfiConverterTypeVerifyPolicy: FfiConverterRustBuffer<VerifyPolicy>
             FfiConverterOptionalBoolean.write(value.`requireBoundScheme`, buf)
     }
 }
+
+
+
+/**
+ * What a valid signed message proved.
+ */
+data class WarpVerified (
+    /**
+     * The weight of the signers.
+     */
+    var `signedWeight`: kotlin.ULong
+    , 
+    /**
+     * The weight of the whole set.
+     */
+    var `totalWeight`: kotlin.ULong
+    , 
+    /**
+     * The signers' node ids (every node of a shared key).
+     */
+    var `signers`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWarpVerified: FfiConverterRustBuffer<WarpVerified> {
+    override fun read(buf: ByteBuffer): WarpVerified {
+        return WarpVerified(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WarpVerified) = (
+            FfiConverterULong.allocationSize(value.`signedWeight`) +
+            FfiConverterULong.allocationSize(value.`totalWeight`) +
+            FfiConverterSequenceString.allocationSize(value.`signers`)
+    )
+
+    override fun write(value: WarpVerified, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`signedWeight`, buf)
+            FfiConverterULong.write(value.`totalWeight`, buf)
+            FfiConverterSequenceString.write(value.`signers`, buf)
+    }
+}
+
+
+
+/**
+ * Which domain separation tag message signatures use.
+ */
+
+enum class BlsCiphersuite {
+    
+    /**
+     * `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_` (Avalanche, Ethereum): the default.
+     */
+    POP,
+    /**
+     * `BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_` (the Lux build).
+     */
+    LUX_BASIC;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlsCiphersuite: FfiConverterRustBuffer<BlsCiphersuite> {
+    override fun read(buf: ByteBuffer) = try {
+        BlsCiphersuite.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BlsCiphersuite) = 4UL
+
+    override fun write(value: BlsCiphersuite, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What became of a feed's certification.
+ */
+
+enum class CertificationStatus {
+    
+    /**
+     * The feed has none.
+     */
+    ABSENT,
+    /**
+     * Verified, by a trusted certifier, not expired.
+     */
+    VALID,
+    /**
+     * Past its `expires_at`.
+     */
+    EXPIRED,
+    /**
+     * Does not verify, or is malformed.
+     */
+    INVALID,
+    /**
+     * By a certifier that is not trusted.
+     */
+    UNTRUSTED_CERTIFIER,
+    /**
+     * No key to check it with.
+     */
+    UNVERIFIABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCertificationStatus: FfiConverterRustBuffer<CertificationStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        CertificationStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: CertificationStatus) = 4UL
+
+    override fun write(value: CertificationStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -5609,6 +7897,57 @@ public object FfiConverterTypeSignatureScheme: FfiConverterRustBuffer<SignatureS
 
 
 /**
+ * The verdict on a feed (LLMFEED.md's trust table).
+ */
+
+enum class TrustLevel {
+    
+    /**
+     * Valid signature and a valid certification by a trusted certifier.
+     */
+    CERTIFIED,
+    /**
+     * Valid signature.
+     */
+    SIGNED,
+    /**
+     * No signature.
+     */
+    UNSIGNED,
+    /**
+     * A signature that does not verify (tampered, wrong key, malformed).
+     */
+    INVALID;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTrustLevel: FfiConverterRustBuffer<TrustLevel> {
+    override fun read(buf: ByteBuffer) = try {
+        TrustLevel.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TrustLevel) = 4UL
+
+    override fun write(value: TrustLevel, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Acceptable but worth logging.
  */
 
@@ -5647,6 +7986,49 @@ public object FfiConverterTypeVerifyWarning: FfiConverterRustBuffer<VerifyWarnin
     override fun allocationSize(value: VerifyWarning) = 4UL
 
     override fun write(value: VerifyWarning, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How a Warp message is encoded.
+ */
+
+enum class WarpCodec {
+    
+    /**
+     * avalanchego's linear codec (big-endian, codec version 0): the default.
+     */
+    AVALANCHE,
+    /**
+     * The RLP encoding of luxfi/warp v1.18.
+     */
+    LUX_RLP;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWarpCodec: FfiConverterRustBuffer<WarpCodec> {
+    override fun read(buf: ByteBuffer) = try {
+        WarpCodec.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: WarpCodec) = 4UL
+
+    override fun write(value: WarpCodec, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -5819,6 +8201,70 @@ public object FfiConverterOptionalTypeHostAuthorizer: FfiConverterRustBuffer<Hos
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeFeedError: FfiConverterRustBuffer<FeedError?> {
+    override fun read(buf: ByteBuffer): FeedError? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFeedError.read(buf)
+    }
+
+    override fun allocationSize(value: FeedError?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFeedError.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FeedError?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFeedError.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFeedSignature: FfiConverterRustBuffer<FeedSignature?> {
+    override fun read(buf: ByteBuffer): FeedSignature? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFeedSignature.read(buf)
+    }
+
+    override fun allocationSize(value: FeedSignature?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFeedSignature.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FeedSignature?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFeedSignature.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeHostLimits: FfiConverterRustBuffer<HostLimits?> {
     override fun read(buf: ByteBuffer): HostLimits? {
         if (buf.get().toInt() == 0) {
@@ -5873,6 +8319,38 @@ public object FfiConverterOptionalTypeHostPolicy: FfiConverterRustBuffer<HostPol
         } else {
             buf.put(1)
             FfiConverterTypeHostPolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSignFeedOptions: FfiConverterRustBuffer<SignFeedOptions?> {
+    override fun read(buf: ByteBuffer): SignFeedOptions? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSignFeedOptions.read(buf)
+    }
+
+    override fun allocationSize(value: SignFeedOptions?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSignFeedOptions.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SignFeedOptions?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSignFeedOptions.write(value, buf)
         }
     }
 }
@@ -5947,6 +8425,38 @@ public object FfiConverterOptionalTypeUsage: FfiConverterRustBuffer<Usage?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeVerifyFeedOptions: FfiConverterRustBuffer<VerifyFeedOptions?> {
+    override fun read(buf: ByteBuffer): VerifyFeedOptions? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeVerifyFeedOptions.read(buf)
+    }
+
+    override fun allocationSize(value: VerifyFeedOptions?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeVerifyFeedOptions.allocationSize(value)
+        }
+    }
+
+    override fun write(value: VerifyFeedOptions?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeVerifyFeedOptions.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeVerifyPolicy: FfiConverterRustBuffer<VerifyPolicy?> {
     override fun read(buf: ByteBuffer): VerifyPolicy? {
         if (buf.get().toInt() == 0) {
@@ -5969,6 +8479,38 @@ public object FfiConverterOptionalTypeVerifyPolicy: FfiConverterRustBuffer<Verif
         } else {
             buf.put(1)
             FfiConverterTypeVerifyPolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeBlsCiphersuite: FfiConverterRustBuffer<BlsCiphersuite?> {
+    override fun read(buf: ByteBuffer): BlsCiphersuite? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeBlsCiphersuite.read(buf)
+    }
+
+    override fun allocationSize(value: BlsCiphersuite?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeBlsCiphersuite.allocationSize(value)
+        }
+    }
+
+    override fun write(value: BlsCiphersuite?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeBlsCiphersuite.write(value, buf)
         }
     }
 }
@@ -6043,6 +8585,154 @@ public object FfiConverterOptionalTypeSignatureScheme: FfiConverterRustBuffer<Si
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeWarpCodec: FfiConverterRustBuffer<WarpCodec?> {
+    override fun read(buf: ByteBuffer): WarpCodec? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeWarpCodec.read(buf)
+    }
+
+    override fun allocationSize(value: WarpCodec?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeWarpCodec.allocationSize(value)
+        }
+    }
+
+    override fun write(value: WarpCodec?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeWarpCodec.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceString.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ULong> {
+        val len = buf.getInt()
+        return List<kotlin.ULong>(len) {
+            FfiConverterULong.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ULong>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterULong.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ULong>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterULong.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.ByteArray>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ByteArray> {
+        val len = buf.getInt()
+        return List<kotlin.ByteArray>(len) {
+            FfiConverterByteArray.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ByteArray>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterByteArray.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ByteArray>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterByteArray.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeHostOutput: FfiConverterRustBuffer<List<HostOutput>> {
     override fun read(buf: ByteBuffer): List<HostOutput> {
         val len = buf.getInt()
@@ -6099,6 +8789,158 @@ public object FfiConverterSequenceTypeVerifyWarning: FfiConverterRustBuffer<List
 
 
 
+
+        /**
+         * The sum of 48-byte public keys: `INVALID_KEY` for none, a malformed key or a sum at infinity.
+         */
+    @Throws(ConfideException::class) fun `blsAggregatePublicKeys`(`publicKeys`: List<kotlin.ByteArray>): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_public_keys(
+    
+        
+        FfiConverterSequenceByteArray.lower(`publicKeys`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The sum of 96-byte signatures: `INVALID_SIGNATURE` for none or a malformed one.
+         */
+    @Throws(ConfideException::class) fun `blsAggregateSignatures`(`signatures`: List<kotlin.ByteArray>): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_bls_aggregate_signatures(
+    
+        
+        FfiConverterSequenceByteArray.lower(`signatures`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Whether `signature` aggregates signatures by every key of `public_keys` over the same
+         * `message` (FastAggregateVerify; `false` for no key or keys summing to infinity). Only safe with
+         * keys whose proof of possession was checked. Errors as `bls_verify`.
+         */
+    @Throws(ConfideException::class) fun `blsFastAggregateVerify`(`publicKeys`: List<kotlin.ByteArray>, `message`: kotlin.ByteArray, `signature`: kotlin.ByteArray, `ciphersuite`: BlsCiphersuite? = null): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify(
+    
+        
+        FfiConverterSequenceByteArray.lower(`publicKeys`),
+        FfiConverterByteArray.lower(`message`),
+        FfiConverterByteArray.lower(`signature`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * `bls_fast_aggregate_verify` on a worker thread (one key check per key, one pairing check).
+         */
+    @Throws(ConfideException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `blsFastAggregateVerifyAsync`(`publicKeys`: List<kotlin.ByteArray>, `message`: kotlin.ByteArray, `signature`: kotlin.ByteArray, `ciphersuite`: BlsCiphersuite? = null) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_confide_uniffi_fn_func_bls_fast_aggregate_verify_async(
+        FfiConverterSequenceByteArray.lower(`publicKeys`),
+        FfiConverterByteArray.lower(`message`),
+        FfiConverterByteArray.lower(`signature`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),),
+        { future, callback, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_confide_uniffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        ConfideException.ErrorHandler,
+    )
+    }
+
+        /**
+         * Whether `signature` is `public_key`'s signature over `message`. A signature that does not
+         * verify is `false`; a malformed key is `INVALID_KEY`, a malformed signature `INVALID_SIGNATURE`.
+         */
+    @Throws(ConfideException::class) fun `blsVerify`(`publicKey`: kotlin.ByteArray, `message`: kotlin.ByteArray, `signature`: kotlin.ByteArray, `ciphersuite`: BlsCiphersuite? = null): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_bls_verify(
+    
+        
+        FfiConverterByteArray.lower(`publicKey`),
+        FfiConverterByteArray.lower(`message`),
+        FfiConverterByteArray.lower(`signature`),
+        FfiConverterOptionalTypeBlsCiphersuite.lower(`ciphersuite`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Signs `feed` (JSON text) as its author with `secret_key` (PKCS#8 PEM or 64 hex digits of seed)
+         * at `now` (Unix seconds); returns the signed feed as indented JSON. Errors: `INVALID_JSON`,
+         * `INVALID_FEED`, `MESSAGE_TOO_LARGE`, `INVALID_KEY`, `UNSUPPORTED_SCHEME` (canonicalization).
+         */
+    @Throws(ConfideException::class) fun `signFeed`(`feed`: kotlin.String, `secretKey`: kotlin.String, `now`: kotlin.Long, `options`: SignFeedOptions? = null): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_sign_feed(
+    
+        
+        FfiConverterString.lower(`feed`),
+        FfiConverterString.lower(`secretKey`),
+        FfiConverterLong.lower(`now`),
+        FfiConverterOptionalTypeSignFeedOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Evaluates `feed` (JSON text) at `now` (Unix seconds): its signature, certification and which
+         * blocks to trust. A tampered, unsigned or malformed-but-parsable feed is a report, not an error.
+         * Errors: `INVALID_JSON`, `INVALID_FEED` (not an object; a malformed policy), `MESSAGE_TOO_LARGE`,
+         * `INVALID_KEY`, and `KEY_UNAVAILABLE` for a signed feed without `options.key`.
+         */
+    @Throws(ConfideException::class) fun `verifyFeed`(`feed`: kotlin.String, `now`: kotlin.Long, `options`: VerifyFeedOptions? = null): FeedReport {
+            return FfiConverterTypeFeedReport.lift(
+    uniffiRustCallWithError(ConfideException) { _status ->
+    UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed(
+    
+        
+        FfiConverterString.lower(`feed`),
+        FfiConverterLong.lower(`now`),
+        FfiConverterOptionalTypeVerifyFeedOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * `verify_feed` on a worker thread.
+         */
+    @Throws(ConfideException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `verifyFeedAsync`(`feed`: kotlin.String, `now`: kotlin.Long, `options`: VerifyFeedOptions? = null) : FeedReport {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_confide_uniffi_fn_func_verify_feed_async(
+        FfiConverterString.lower(`feed`),
+        FfiConverterLong.lower(`now`),
+        FfiConverterOptionalTypeVerifyFeedOptions.lower(`options`),),
+        { future, callback, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_confide_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_confide_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFeedReport.lift(it) },
+        // Error FFI converter
+        ConfideException.ErrorHandler,
+    )
+    }
 
         /**
          * The EIP-55 address of a public key given as hex of its SEC1 encoding (33 or 65 bytes):
