@@ -136,12 +136,6 @@ async fn aggregate(args: AggregateArgs) -> Result<u8, String> {
         args.timeout,
     )
     .await?;
-    let node_ids = |indices: &[usize]| -> Vec<String> {
-        indices
-            .iter()
-            .flat_map(|&i| validators.validators()[i].node_ids().map(str::to_owned))
-            .collect()
-    };
     let excluded_json = |excluded: &[confide_core::warp::Excluded]| -> Vec<serde_json::Value> {
         excluded
             .iter()
@@ -160,7 +154,7 @@ async fn aggregate(args: AggregateArgs) -> Result<u8, String> {
                     "signed_message": confide_core::hex::encode(&aggregate.message.to_bytes()),
                     "signed_weight": aggregate.signed_weight,
                     "total_weight": aggregate.total_weight,
-                    "signers": node_ids(&aggregate.signers),
+                    "signers": validators.node_ids_of(&aggregate.signers),
                     "excluded": excluded_json(&aggregate.excluded),
                 })
             );
@@ -207,11 +201,7 @@ fn verify(args: &WarpVerifyArgs) -> Result<u8, String> {
     );
     // The weights and signers as the bitset claims them (when its bits are in range).
     let claimed = confide_core::warp::signer_indices(message.signers(), &validators).ok();
-    let signers: Vec<String> = claimed
-        .iter()
-        .flatten()
-        .flat_map(|&i| validators.validators()[i].node_ids().map(str::to_owned))
-        .collect();
+    let signers = validators.node_ids_of(claimed.as_deref().unwrap_or_default());
     let signed_weight = claimed
         .as_deref()
         .and_then(|c| confide_core::warp::signed_weight(c, &validators).ok())
