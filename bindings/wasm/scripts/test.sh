@@ -41,7 +41,7 @@ if [ "$gz" -gt $((max_gzip_kib * 1024)) ]; then
   exit 1
 fi
 echo "size: $((gz / 1024)) KiB gzipped ≤ $max_gzip_kib KiB ✓"
-npx --no-install tsc --noEmit --strict --lib es2022,dom pkg/web/confide_wasm.d.ts pkg/node/confide_wasm.d.ts
+npx --no-install tsc --noEmit --strict --lib esnext,dom pkg/web/confide_wasm.d.ts pkg/node/confide_wasm.d.ts
 
 echo "== host (cargo build --release -p confide-node-server)"
 cargo build --release -p confide-node-server
