@@ -67,7 +67,9 @@ export function runBench({ wasm, SdkClientSession, primitives, clock, rounds = 7
     expectThrow(() => client.open(chunk0), `${name}: replayed chunk`)
   }
 
-  for (let i = 0; i < 3; i++) for (const make of Object.values(implementations)) session(make, false)
+  // Warm-up: V8 compiles wasm with its baseline tier first and optimises hot functions later, and
+  // JITs the JS; neither should be measured.
+  for (let i = 0; i < 20; i++) for (const make of Object.values(implementations)) session(make, false)
   const samples = Object.fromEntries(Object.keys(implementations).map((name) => [name, []]))
   for (let round = 0; round < rounds; round++) {
     for (const [name, make] of Object.entries(implementations)) {

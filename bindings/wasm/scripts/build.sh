@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package's contents into pkg/: the crate for wasm32 with the size profile
-# (`wasm-release`: opt-level "z", LTO, one codegen unit, panic = abort), wasm-bindgen's JS glue and
+# (`wasm-release`: opt-level 3, LTO, one codegen unit, panic = abort; root Cargo.toml says why not "z"), wasm-bindgen's JS glue and
 # .d.ts for the `web` target (bundlers and <script type="module">) and the `nodejs` target, then
 # `wasm-opt -Oz` from the npm package `binaryen` (Debian's binaryen 108 breaks wasm-bindgen output).
 # Both targets get the same .wasm, so it is optimised once (~50 s), and not again while wasm-bindgen's
