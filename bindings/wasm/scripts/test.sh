@@ -41,7 +41,9 @@ if [ "$gz" -gt $((max_gzip_kib * 1024)) ]; then
   exit 1
 fi
 echo "size: $((gz / 1024)) KiB gzipped ≤ $max_gzip_kib KiB ✓"
-npx --no-install tsc --noEmit --strict --lib esnext,dom pkg/web/confide_wasm.d.ts pkg/node/confide_wasm.d.ts
+echo "tsc: the generated .d.ts and test/types.ts"
+npx --no-install tsc --noEmit --strict --target es2022 --module es2022 --moduleResolution bundler --lib esnext,dom \
+  pkg/web/confide_wasm.d.ts pkg/node/confide_wasm.d.ts test/types.ts
 
 echo "== host (cargo build --release -p confide-node-server)"
 cargo build --release -p confide-node-server
