@@ -293,7 +293,13 @@ fn serve_with_an_openai_upstream_loads_no_model_and_lists_the_upstream_one() {
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    // Browser pages of other origins may read it (examples/browser fetches it cross-origin).
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("\r\naccess-control-allow-origin: *"),
+        "{head}"
+    );
     let info: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(
         info["models"],

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{
-    CONNECTION, CONTENT_TYPE, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
-    SEC_WEBSOCKET_VERSION, UPGRADE,
+    ACCESS_CONTROL_ALLOW_ORIGIN, CONNECTION, CONTENT_TYPE, HeaderValue, SEC_WEBSOCKET_ACCEPT,
+    SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -38,9 +38,11 @@ pub async fn route(
     let json = |(status, body): (StatusCode, String)| respond(status, "application/json", body);
     let response = match (request.method(), path.as_str()) {
         (&Method::GET, "/v1/ws") => upgrade(request, state, &tracker),
-        (&Method::GET, "/v1/info") => {
-            respond(StatusCode::OK, "application/json", state.info_json())
-        }
+        (&Method::GET, "/v1/info") => public_to_pages(respond(
+            StatusCode::OK,
+            "application/json",
+            state.info_json(),
+        )),
         (&Method::GET, "/health" | "/v1/health") => json(health::check(&state).await),
         (&Method::POST, crate::warp::http::SIGNATURE_PATH) => {
             crate::warp::http::signature(request, state.warp.clone()).await
@@ -150,6 +152,16 @@ pub(crate) fn respond(
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Lets web pages of any origin read `response` (CORS): for `/v1/info`, the host's public key and
+/// models, which a browser client (examples/browser) served from another origin fetches before
+/// opening its WebSocket. A simple GET without credentials, so no preflight route is needed.
+fn public_to_pages(mut response: HttpResponse) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     response
 }
 
