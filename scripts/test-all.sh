@@ -110,6 +110,14 @@ run_warp_e2e() {
   bash scripts/warp-e2e.sh 2>&1 | tee -a "$TEST_LOG"
 }
 
+# The browser package: wasm32 build (wasm-bindgen, wasm-opt -Oz, size check), node:test over the
+# nodejs target against the real host, wasm-bindgen-test in headless Chromium, and Playwright driving
+# examples/browser against `confide-node serve --dev`.
+run_wasm_checks() {
+  step "Browser package @confide/wasm and the browser page"
+  bash bindings/wasm/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
 # One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines,
 # node's "# pass N" / "# fail N", pytest's "N passed in Ts" and the other suites' "N passed, N
 # failed[, N skipped]"), with ", N skipped" when anything was skipped.
@@ -142,6 +150,7 @@ run_rust_checks
 run_c_checks
 run_node_checks
 run_uniffi_checks
+run_wasm_checks
 run_quick_start
 run_warp_e2e
 run_fuzz_smoke
