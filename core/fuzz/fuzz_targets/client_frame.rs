@@ -12,8 +12,9 @@
 //!   request arrive exactly in order from 0, and no chunk is delivered twice (the AEAD binds the
 //!   index, not the request id: a chunk moved to another request of the session decrypts);
 //! - a decrypted finish reason is one the host sent, at most once per request; `stream_end` is
-//!   accepted only after it, at most once, and only when the chunks accepted for the request are
-//!   exactly the host's (the receipt's `response_sha256` catches moved or truncated chunks);
+//!   accepted only after it, at most once, and only when the text accepted for the request is
+//!   exactly the host's (the receipt's `response_sha256` catches moved or truncated chunks; an
+//!   empty chunk changes no text, so it may go missing unnoticed);
 //! - after an `error` frame for a request, the session accepts no further data for it;
 //! - a rejected frame changes nothing: for every request whose accepted frames so far are a prefix
 //!   of what the host sent, delivering the rest in order is accepted to the end.
@@ -249,7 +250,7 @@ impl Harness {
             ClientEvent::End { .. } => {
                 assert!(request.finished, "stream_end accepted before the final");
                 assert!(!request.ended, "a second stream_end accepted");
-                let host_chunks: Vec<&str> = request
+                let host_text: String = request
                     .expected
                     .iter()
                     .filter_map(|e| match e {
@@ -258,7 +259,8 @@ impl Harness {
                     })
                     .collect();
                 assert_eq!(
-                    request.chunks, host_chunks,
+                    request.chunks.concat(),
+                    host_text,
                     "a verified receipt vouches for exactly the host's text"
                 );
                 request.ended = true;
