@@ -7,7 +7,7 @@
 #   - 1,000 slowloris sockets (silent, half an HTTP upgrade, a WebSocket frame header that never
 #     completes) while 10 clients stream: every one dropped by its deadline.
 #
-#   scripts/load.sh [SESSIONS] [GARBAGE] [SLOWLORIS]     (defaults 10000 1000 1000)
+#   scripts/load.sh [SESSIONS] [GARBAGE] [SLOWLORIS]     (defaults 10000 1000 1000; 0 skips one)
 #
 # Each scenario runs against a fresh `confide-node serve` (demo model, host key 0x11…11) started
 # by this script with limits raised for the load; the client is node-server/examples/load.rs.
@@ -21,9 +21,9 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confide/target}"
 
-# Both ends hold one descriptor per connection (twice over loopback): raise the limit.
+# The host and the load client each hold one descriptor per connection: raise the limit.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-needed=$((2 * sessions + 1024))
+needed=$((sessions + 1024))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$needed" ]; then
   echo "load: ulimit -n is $(ulimit -n), below the $needed this run needs" >&2
   exit 1
@@ -43,9 +43,10 @@ trap cleanup EXIT
 
 # Starts the host with `$@` added to the load limits; sets server_pid and server_addr.
 start_host() {
+  : >"$log"
   HOST_PRIVATE_KEY="0x$(printf '11%.0s' {1..32})" XDG_CACHE_HOME="$cache" RUST_LOG=warn \
     "$node" serve --listen 127.0.0.1:0 --max-connections $((sessions + 2048)) \
-    --max-sessions $((sessions + 2048)) --rate-limit 100000 --idle-timeout 10m \
+    --max-sessions $((sessions + 2048)) --idle-timeout 10m \
     --handshake-timeout 5s "$@" >"$log" 2>/dev/null &
   server_pid=$!
   for _ in $(seq 100); do
@@ -64,14 +65,10 @@ stop_host() {
 }
 
 echo "load: $sessions sessions, $garbage garbage connections, $slowloris slowloris sockets ($(nproc) cores, ulimit -n $(ulimit -n))"
-start_host
-"$load" sessions "$server_addr" "$server_pid" "$sessions"
-stop_host
-
-start_host
-"$load" garbage "$server_addr" "$server_pid" "$garbage"
-stop_host
-
-start_host
-"$load" slowloris "$server_addr" "$server_pid" "$slowloris"
-stop_host
+for scenario in sessions garbage slowloris; do
+  count="${!scenario}"
+  [ "$count" -gt 0 ] || continue
+  start_host
+  "$load" "$scenario" "$server_addr" "$server_pid" "$count"
+  stop_host
+done

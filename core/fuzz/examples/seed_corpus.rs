@@ -97,6 +97,9 @@ fn session_data_seeds() -> Vec<Vec<u8>> {
         br#"{"type":"prompt","request":{"prompt":"nested"}}"#.to_vec(),
         nonce.to_vec(),
         b"plain text prompt".to_vec(),
+        // Regression: beyond f32, read as infinity (refused since; see core/tests/host_engine.rs).
+        br#"{"prompt":"x","temperature":1e39}"#.to_vec(),
+        br#"{"prompt":"x","top_p":-1e300}"#.to_vec(),
     ]
 }
 
