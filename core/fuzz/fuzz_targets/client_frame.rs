@@ -16,8 +16,9 @@
 //!   exactly the host's (the receipt's `response_sha256` catches moved or truncated chunks; an
 //!   empty chunk changes no text, so it may go missing unnoticed);
 //! - after an `error` frame for a request, the session accepts no further data for it;
-//! - a rejected frame changes nothing: for every request whose accepted frames so far are a prefix
-//!   of what the host sent, delivering the rest in order is accepted to the end.
+//! - a rejected frame changes nothing: while every frame the client accepted was the host's next
+//!   frame of its request, delivering the rest of each request's frames in order (requests without
+//!   an accepted error) is accepted to the end, each opening as the oracle opened it.
 
 #![no_main]
 
