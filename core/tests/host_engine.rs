@@ -561,3 +561,40 @@ fn the_endpoint_says_when_it_is_at_its_session_limit() {
     let _ = connection.close();
     assert!(!endpoint.is_at_session_limit());
 }
+
+#[test]
+fn sampling_values_beyond_f32_are_refused_and_the_session_goes_on() {
+    // Found by the `session_data` fuzz target: `1e39` read as an infinite temperature, which the
+    // host handed to the sampler. Refused in a prompt and inside a signed request alike.
+    use confide_core::signed::{MessageScheme, RawSignedMessage, SignOptions};
+    let mut connection = Connection::new(endpoint(), NOW_MS);
+    let (mut client, _) = open_session(&mut connection, "s1", 1);
+    let mut rng = StdRng::seed_from_u64(9);
+    let executor = host_key().address().to_checksum();
+    let signed_payload = format!(
+        r#"{{"model":"demo","prompt":"p","system_prompt":null,"temperature":1e39,"max_tokens":4,"executor_address":"{executor}","inbound_price":"0","outbound_price":"0","nonce":1,"deadline":0}}"#
+    );
+    let options = SignOptions {
+        timestamp: NOW,
+        nonce: Some(1),
+        scheme: MessageScheme::ConfideV1,
+    };
+    let envelope = RawSignedMessage::sign_json(&signed_payload, &wallet(), options)
+        .unwrap()
+        .to_json();
+    let signed = format!(r#"{{"prompt":"x","signed_request":{envelope}}}"#);
+    for (id, request) in [
+        ("t", r#"{"prompt":"x","temperature":1e39}"#.to_owned()),
+        ("p", r#"{"prompt":"x","top_p":-1e300}"#.to_owned()),
+        ("s", signed),
+    ] {
+        let frame = client
+            .seal_prompt(&mut rng, &WireId::from(id), request.as_bytes())
+            .unwrap();
+        let outcome = send(&mut connection, &frame, NOW_MS);
+        assert!(outcome.starts.is_empty(), "{id}");
+        assert_eq!(outcome.error_code(), "INVALID_MESSAGE", "{id}");
+    }
+    let valid = prompt(&mut client, "ok", 10);
+    assert_eq!(send(&mut connection, &valid, NOW_MS).starts.len(), 1);
+}

@@ -2,21 +2,13 @@
 //! (also `wss://` through a TLS-terminating proxy), plaintext-only mode, `sign` | `verify`, SIGTERM,
 //! `serve --backend openai`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
 
+mod support;
 mod test_tls;
 
-const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
-
-fn node() -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_remove("HOST_PRIVATE_KEY")
-        .env("CONFIDE_LISTEN", "127.0.0.1:0")
-        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"));
-    command
-}
+use support::process::{Serve, node};
 
 fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     let mut child = command
@@ -34,66 +26,19 @@ fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// A running `serve`: its address from the startup line, killed on drop.
-struct Serve {
-    child: Child,
-    addr: String,
-    startup_line: String,
-}
-
-impl Serve {
-    fn start(mut command: Command) -> Self {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no startup line: {line:?}"))
-            .to_owned();
-        Self {
-            child,
-            addr,
-            startup_line: line,
-        }
-    }
-
-    fn chat(&self, extra: &[&str]) -> Output {
-        let mut command = node();
-        command.args([
-            "chat",
-            &format!("ws://{}", self.addr),
-            "--prompt",
-            "Hello",
-            "--max-tokens",
-            "8",
-        ]);
-        command.args(extra);
-        command.output().unwrap()
-    }
-
-    /// SIGTERM and the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// `chat --prompt Hello --max-tokens 8` against `serve`, with `extra` arguments.
+fn chat(serve: &Serve, extra: &[&str]) -> Output {
+    let mut command = node();
+    command.args([
+        "chat",
+        &format!("ws://{}", serve.addr),
+        "--prompt",
+        "Hello",
+        "--max-tokens",
+        "8",
+    ]);
+    command.args(extra);
+    command.output().unwrap()
 }
 
 #[test]
@@ -160,7 +105,7 @@ fn serve_dev_and_chat_end_to_end_then_sigterm() {
             .contains("built-in demo model: random weights")
     );
     for scheme in ["eip191", "sdk-transcript"] {
-        let output = serve.chat(&["--scheme", scheme]);
+        let output = chat(&serve, &["--scheme", scheme]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stderr}");
         assert!(stderr.contains("encrypted session open"), "{stderr}");
@@ -345,10 +290,10 @@ fn without_a_key_the_host_is_plaintext_only() {
         "{}",
         serve.startup_line
     );
-    let encrypted = serve.chat(&[]);
+    let encrypted = chat(&serve, &[]);
     assert_eq!(encrypted.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&encrypted.stderr).contains("--plaintext"));
-    let plaintext = serve.chat(&["--plaintext"]);
+    let plaintext = chat(&serve, &["--plaintext"]);
     let stderr = String::from_utf8_lossy(&plaintext.stderr);
     assert!(plaintext.status.success(), "{stderr}");
     assert!(

@@ -100,7 +100,22 @@ impl PromptRequest {
                 "prompt request needs `prompt` or `messages`",
             ));
         }
+        request.check_sampling()?;
         Ok(request)
+    }
+
+    /// `INVALID_MESSAGE` naming the field when `temperature` or `top_p` is not a finite number: a
+    /// JSON number beyond `f32` (`1e39`) reads as infinity, which no sampler can use and which
+    /// serialises as `null`. The host checks every request it admits (signed contents too).
+    pub fn check_sampling(&self) -> Result<()> {
+        for (field, value) in [("temperature", self.temperature), ("top_p", self.top_p)] {
+            if value.is_some_and(|v| !v.is_finite()) {
+                return Err(Error::invalid_message(format_args!(
+                    "`{field}` must be a finite number"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The JSON text a client encrypts.
@@ -169,6 +184,21 @@ impl fmt::Debug for ChatMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampling_values_beyond_f32_are_refused() {
+        // Found by the `session_data` fuzz target: `1e39` read as infinity, serialised as `null`.
+        for (text, field) in [
+            (r#"{"prompt":"x","temperature":1e39}"#, "`temperature`"),
+            (r#"{"prompt":"x","top_p":-1e300}"#, "`top_p`"),
+        ] {
+            let error = PromptRequest::parse(text.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::InvalidMessage);
+            assert!(error.message().contains(field), "{}", error.message());
+        }
+        let edge = PromptRequest::parse(br#"{"prompt":"x","temperature":3.4e38}"#).unwrap();
+        assert_eq!(edge.temperature, Some(3.4e38));
+    }
 
     #[test]
     fn errors_never_echo_a_value_of_the_prompt() {

@@ -138,8 +138,9 @@ impl SessionData {
 
     /// The JSON the client encrypts, fields in the deployed SDK's order (camelCase,
     /// `pricePerToken` as an integer), then `timestamp` and `chainId` when set (absent, the bytes
-    /// are exactly the SDK's).
-    pub(crate) fn to_json(&self) -> Zeroizing<String> {
+    /// are exactly the SDK's). It holds the session key: zeroized on drop, never logged.
+    /// [`parse`](Self::parse) reads it back to the same value.
+    pub fn to_json(&self) -> Zeroizing<String> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Out<'a> {

@@ -32,6 +32,7 @@ impl Endpoint {
         let mut request =
             self.signed_requests()
                 .authorize(request, client, self.host_address(), now)?;
+        request.check_sampling()?;
         let requested = request.model.clone().or(default_model);
         let served = self.served_model(requested.as_deref())?;
         let max_tokens_capped = cap_max_tokens(&mut request, served.and_then(|m| m.max_tokens));

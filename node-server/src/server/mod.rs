@@ -25,8 +25,6 @@ use tracing::{debug, info, warn};
 
 pub use state::{AppState, ServedModel};
 
-/// How long a client may take to send its HTTP request head.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// After the grace period, how long cancelled generations get to wind down.
 const ABORT_WAIT: Duration = Duration::from_secs(5);
 
@@ -93,7 +91,9 @@ async fn serve_http(stream: tokio::net::TcpStream, state: Arc<AppState>, tracker
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        // A client has the handshake timeout to send its request head (a socket that sends
+        // nothing, or half a head, is closed like a WebSocket that sends no frame).
+        .header_read_timeout(state.config.limits.handshake_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
     tokio::pin!(connection);
