@@ -4,10 +4,12 @@
 #     host RSS and fds, and 10 clients streaming meanwhile;
 #   - 1,000 connections sending garbage while 10 honest clients stream (honest tokens/s alone vs
 #     under garbage);
+#   - 64 connections sending well-formed inits encrypted to another host's key (each costs the host
+#     an ECDH and a failed decryption) while 10 honest clients stream;
 #   - 1,000 slowloris sockets (silent, half an HTTP upgrade, a WebSocket frame header that never
 #     completes) while 10 clients stream: every one dropped by its deadline.
 #
-#   scripts/load.sh [SESSIONS] [GARBAGE] [SLOWLORIS]     (defaults 10000 1000 1000; 0 skips one)
+#   scripts/load.sh [SESSIONS] [GARBAGE] [SLOWLORIS] [INITS]    (defaults 10000 1000 1000 64; 0 skips one)
 #
 # Each scenario runs against a fresh `confide-node serve` (demo model, host key 0x11…11) started
 # by this script with limits raised for the load; the client is node-server/examples/load.rs.
@@ -16,6 +18,7 @@ set -euo pipefail
 sessions="${1:-10000}"
 garbage="${2:-1000}"
 slowloris="${3:-1000}"
+inits="${4:-64}"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -64,8 +67,8 @@ stop_host() {
   server_pid=""
 }
 
-echo "load: $sessions sessions, $garbage garbage connections, $slowloris slowloris sockets ($(nproc) cores, ulimit -n $(ulimit -n))"
-for scenario in sessions garbage slowloris; do
+echo "load: $sessions sessions, $garbage garbage connections, $slowloris slowloris sockets, $inits init-flooding connections ($(nproc) cores, ulimit -n $(ulimit -n))"
+for scenario in sessions garbage slowloris inits; do
   count="${!scenario}"
   [ "$count" -gt 0 ] || continue
   start_host

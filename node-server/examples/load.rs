@@ -5,8 +5,10 @@
 //! load sessions  ADDR PID N     N concurrent encrypted sessions, one connection each: handshake
 //!                               p50/p99, host RSS and fds before/after, then 10 clients stream
 //! load garbage   ADDR PID N     honest tokens/s of 10 streaming clients, alone and while N
-//!                               connections send garbage frames (from a child `load flood URL N`
-//!                               at nice 19)
+//!                               connections send garbage frames (from a child
+//!                               `load flood URL N garbage` at nice 19)
+//! load inits     ADDR PID N     the same while N connections send well-formed inits encrypted to
+//!                               another host (an ECDH and a failed decryption each)
 //! load slowloris ADDR PID N     N sockets that stall (silent, half an HTTP upgrade, a WebSocket
 //!                               frame header) while 10 clients stream; all must be dropped
 //! ```
@@ -215,22 +217,77 @@ async fn settle(pid: u32, before: (usize, u64), label: &str) {
     );
 }
 
-/// Sends garbage text frames (invalid JSON, unknown types, bad inits), each after the answer to
-/// the last, forever; reconnects when the host closes the socket. Counts the frames in `sent`.
-async fn garbage_connection(url: String, sent: Arc<AtomicU64>) {
-    let garbage = [
-        "{not json",
-        r#"{"type":"nope"}"#,
-        r#"{"type":"encrypted_session_init","session_id":"g","payload":{"ephPubHex":"zz"}}"#,
-        r#"{"type":"encrypted_message","session_id":"g","payload":{"ciphertextHex":"00","nonceHex":"00","aadHex":"00"}}"#,
-    ];
+/// What a flooding connection sends, each frame after the answer to the last.
+#[derive(Clone, Copy)]
+enum Flood {
+    /// Invalid JSON, unknown types, an init with a bad key, a message without a session: each
+    /// refused before any cryptography.
+    Garbage,
+    /// Well-formed inits encrypted to another host's key: each costs the host an ECDH and a
+    /// failed decryption before it is refused.
+    Inits,
+}
+
+impl Flood {
+    fn parse(name: &str) -> Self {
+        match name {
+            "garbage" => Self::Garbage,
+            "inits" => Self::Inits,
+            other => panic!("unknown flood {other}"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Garbage => "garbage",
+            Self::Inits => "inits",
+        }
+    }
+
+    /// What the host does with each frame, for the report.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Garbage => "garbage frames",
+            Self::Inits => "invalid inits (an ECDH and a failed decryption each)",
+        }
+    }
+
+    /// The frames one connection cycles through.
+    fn frames(self) -> Vec<String> {
+        match self {
+            Self::Garbage => [
+                "{not json",
+                r#"{"type":"nope"}"#,
+                r#"{"type":"encrypted_session_init","session_id":"g","payload":{"ephPubHex":"zz"}}"#,
+                r#"{"type":"encrypted_message","session_id":"g","payload":{"ciphertextHex":"00","nonceHex":"00","aadHex":"00"}}"#,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            Self::Inits => {
+                let stranger = SecretKey::from_bytes(&[0x44; 32]).unwrap();
+                let wallet = SecretKey::from_bytes(&[0x55; 32]).unwrap();
+                (0..64)
+                    .map(|n| {
+                        ClientSession::new(*stranger.public_key(), SignatureScheme::Eip191)
+                            .init_message(&wallet, &mut rand::rng(), &params(format!("flood-{n}")))
+                            .unwrap()
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Sends `frames` in a cycle, each after the answer to the last, forever; reconnects when the host
+/// closes the socket. Counts the frames in `sent`.
+async fn flooding_connection(url: String, frames: Arc<Vec<String>>, sent: Arc<AtomicU64>) {
     loop {
         let Ok((mut socket, _)) = connect_async(&url).await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        for frame in garbage.iter().cycle() {
-            if socket.send(Message::text(*frame)).await.is_err() {
+        for frame in frames.iter().cycle() {
+            if socket.send(Message::text(frame.as_str())).await.is_err() {
                 break;
             }
             sent.fetch_add(1, Ordering::Relaxed);
@@ -241,17 +298,17 @@ async fn garbage_connection(url: String, sent: Arc<AtomicU64>) {
     }
 }
 
-/// Honest tokens/s alone, then while `count` garbage connections run in a child process at the
-/// lowest CPU priority (standing in for attackers on other machines: on one small box the flood's
-/// own CPU would otherwise be charged to the host).
-async fn garbage(url: &str, pid: u32, count: usize) {
+/// Honest tokens/s alone, then while `count` connections flood the host from a child process at
+/// the lowest CPU priority (standing in for attackers on other machines: on one small box the
+/// flood's own CPU would otherwise be charged to the host).
+async fn flooded(url: &str, pid: u32, count: usize, kind: Flood) {
     let before = footprint(pid);
     honest_round(url).await; // warm-up
     let quiet = median_round(url).await;
     let mut flood = std::process::Command::new("nice")
         .args(["-n", "19"])
         .arg(std::env::current_exe().unwrap())
-        .args(["flood", url, &count.to_string()])
+        .args(["flood", url, &count.to_string(), kind.name()])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start the flood");
@@ -262,28 +319,36 @@ async fn garbage(url: &str, pid: u32, count: usize) {
     let output = flood.wait_with_output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     println!(
-        "garbage: {HONEST_CLIENTS} honest clients {quiet:.0} tokens/s alone, {loaded:.0} tokens/s while {count} connections sent garbage (medians of {ROUNDS} rounds) ({}; honest {:+.1}%; host fds {})",
+        "{}: {HONEST_CLIENTS} honest clients {quiet:.0} tokens/s alone, {loaded:.0} tokens/s while {count} connections sent {} (medians of {ROUNDS} rounds) ({}; honest {:+.1}%; host fds {})",
+        kind.name(),
+        kind.what(),
         report.lines().last().unwrap_or("no flood report").trim(),
         (loaded / quiet - 1.0) * 100.0,
         during.0,
     );
-    settle(pid, before, "garbage").await;
+    settle(pid, before, kind.name()).await;
 }
 
-/// The flood of the garbage scenario: `count` garbage connections until killed; prints the frames
+/// The child of a flood scenario: `count` flooding connections until killed; prints the frames
 /// answered per second so far, once a second.
-async fn flood(url: &str, count: usize) {
+async fn flood(url: &str, count: usize, kind: Flood) {
+    let frames = Arc::new(kind.frames());
     let sent = Arc::new(AtomicU64::new(0));
     for _ in 0..count {
-        tokio::spawn(garbage_connection(url.to_owned(), Arc::clone(&sent)));
+        tokio::spawn(flooding_connection(
+            url.to_owned(),
+            Arc::clone(&frames),
+            Arc::clone(&sent),
+        ));
     }
     let start = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let frames = sent.load(Ordering::Relaxed) as f64;
         println!(
-            "{:.0} garbage frames/s answered",
-            frames / start.elapsed().as_secs_f64()
+            "{:.0} {} answered per second",
+            frames / start.elapsed().as_secs_f64(),
+            kind.what()
         );
     }
 }
@@ -361,15 +426,16 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // The garbage scenario's own child: `flood URL N`.
-    if let [scenario, url, count] = args.as_slice()
+    // A flood scenario's own child: `flood URL N KIND`.
+    if let [scenario, url, count, kind] = args.as_slice()
         && scenario == "flood"
     {
-        runtime.block_on(flood(url, count.parse().expect("N is a number")));
+        let count = count.parse().expect("N is a number");
+        runtime.block_on(flood(url, count, Flood::parse(kind)));
         return;
     }
     let [scenario, addr, pid, count] = args.as_slice() else {
-        eprintln!("usage: load sessions|garbage|slowloris ADDR PID N");
+        eprintln!("usage: load sessions|garbage|inits|slowloris ADDR PID N");
         std::process::exit(2);
     };
     let addr: SocketAddr = addr.parse().expect("ADDR is host:port");
@@ -379,7 +445,7 @@ fn main() {
     runtime.block_on(async {
         match scenario.as_str() {
             "sessions" => sessions(&url, pid, count).await,
-            "garbage" => garbage(&url, pid, count).await,
+            "garbage" | "inits" => flooded(&url, pid, count, Flood::parse(scenario)).await,
             "slowloris" => slowloris(addr, pid, count).await,
             other => panic!("unknown scenario {other}"),
         }
