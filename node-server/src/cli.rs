@@ -106,6 +106,14 @@ pub struct ServeArgs {
     /// How long the upstream may take to answer a request (status line) before the request fails.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub upstream_timeout: Duration,
+    /// Keep the replay memory (accepted session inits and signed requests) in a Redis-protocol
+    /// server shared by every replica behind a load balancer, e.g. redis://127.0.0.1:6379. While it
+    /// is unreachable new sessions are refused (REPLAY_STORE_UNAVAILABLE). Default: in-process.
+    #[arg(long, value_name = "redis://HOST:PORT", env = "CONFIDE_REPLAY_STORE")]
+    pub replay_store: Option<String>,
+    /// How long the replay store may take to answer one command.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub replay_store_timeout: Duration,
     /// Generations that run at the same time (llama.cpp contexts).
     #[arg(long, default_value_t = 2)]
     pub parallel: usize,

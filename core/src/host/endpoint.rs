@@ -99,6 +99,14 @@ impl Endpoint {
         })
     }
 
+    /// The same host remembering accepted inits in `replay` (a store shared with other replicas)
+    /// instead of in-process, keeping the policy's allow-list. Call before sharing the endpoint.
+    #[must_use]
+    pub fn with_replay_memory(mut self, replay: Box<dyn ReplayMemory>) -> Self {
+        self.replay = replay;
+        self
+    }
+
     /// The same host remembering accepted signed requests in `memory` (a store shared with other
     /// replicas) instead of in-process. Call before sharing the endpoint.
     #[must_use]
