@@ -13,10 +13,12 @@
 //!
 //! - `sse`: the incremental Server-Sent-Events parser;
 //! - `chunks`: the JSON chunks of a streaming completion;
+//! - `pool`: the keep-alive connections;
 //! - `openai`: the HTTP client, [`OpenAiUpstream`].
 
 mod chunks;
 mod openai;
+mod pool;
 mod sse;
 
 pub use openai::{OpenAiUpstream, UpstreamConfig};
