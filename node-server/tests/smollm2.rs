@@ -45,6 +45,9 @@ async fn smollm2_names_the_capital_of_france_in_an_encrypted_chat() {
     let checked = check_response(&events, &host_key().address(), &client.wallet.address());
     println!("SmolLM2 answered: {:?}", checked.text);
     assert!(checked.text.contains("Paris"), "{:?}", checked.text);
-    assert!(checked.usage.prompt_tokens > 5, "the chat template was applied");
+    assert!(
+        checked.usage.prompt_tokens > 5,
+        "the chat template was applied"
+    );
     server.shutdown().await;
 }

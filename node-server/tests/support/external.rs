@@ -208,12 +208,28 @@ impl Nginx {
 /// model `alias`.
 pub struct LlamaCppServer {
     pub port: u16,
+    command: [String; 3],
     process: Process,
 }
 
 impl LlamaCppServer {
     pub fn start(python: &str, gguf: &str, alias: &str) -> Self {
         let port = free_port();
+        let command = [python.to_owned(), gguf.to_owned(), alias.to_owned()];
+        let process = Self::spawn(&command, port);
+        Self {
+            port,
+            command,
+            process,
+        }
+    }
+
+    /// Starts it again on the same port after [`kill`](Self::kill).
+    pub fn restart(&mut self) {
+        self.process = Self::spawn(&self.command, self.port);
+    }
+
+    fn spawn([python, gguf, alias]: &[String; 3], port: u16) -> Process {
         let process = Process::spawn(
             Command::new(python)
                 .args([
@@ -232,7 +248,7 @@ impl LlamaCppServer {
         wait_for("llama_cpp.server", || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        Self { port, process }
+        process
     }
 
     pub fn url(&self) -> String {
