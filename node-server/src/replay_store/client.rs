@@ -173,3 +173,70 @@ fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
         _ => work(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    fn client(address: String) -> (StoreClient, crate::metrics::Metrics) {
+        let metrics = crate::metrics::Metrics::new();
+        let client = StoreClient::new(address, Duration::from_secs(2), metrics.replay_store());
+        (client, metrics)
+    }
+
+    /// Answers every command line-by-line with `+PONG` (enough for `PING`), on one thread.
+    fn pong_server(listener: TcpListener) {
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let mut stream = stream.unwrap();
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                // `*1`, `$4`, `PING`: answer after the third line of each command.
+                let mut lines = 0;
+                while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    lines += 1;
+                    if lines % 3 == 0 && stream.write_all(b"+PONG\r\n").is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn an_unreachable_store_fails_fast_then_reconnects_when_back() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        drop(listener);
+        let (client, metrics) = client(address.clone());
+        assert!(client.command("ping", &[b"PING"]).is_err());
+        // Within the back-off the store is not tried again.
+        assert!(client.command("ping", &[b"PING"]).is_err());
+        let errors = metrics
+            .replay_store_errors_total
+            .with_label_values(&["ping"]);
+        assert_eq!(errors.get(), 2);
+
+        pong_server(TcpListener::bind(&address).unwrap());
+        std::thread::sleep(RETRY_AFTER);
+        let reply = client.command("ping", &[b"PING"]).ok();
+        assert_eq!(reply, Some(Reply::Status("PONG".into())));
+        let again = client.command("ping", &[b"PING"]).ok();
+        assert_eq!(
+            again,
+            Some(Reply::Status("PONG".into())),
+            "pooled connection"
+        );
+        let latency = metrics.replay_store_seconds.with_label_values(&["ping"]);
+        assert_eq!(latency.get_sample_count(), 2);
+        assert_eq!(
+            client.idle.lock().unwrap().len(),
+            1,
+            "one connection, reused"
+        );
+    }
+}
