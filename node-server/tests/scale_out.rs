@@ -1,7 +1,8 @@
 //! Replicas sharing their replay memory through a real Redis (`--replay-store`), behind a real
 //! nginx running `deploy/nginx/confide.conf`: what one replica accepted is a replay at every other;
 //! a store outage refuses new sessions with `REPLAY_STORE_UNAVAILABLE` while live ones keep
-//! streaming; the store back, sessions open again.
+//! streaming; the store back, sessions open again. Signed requests are remembered across replicas
+//! the same way.
 //!
 //! Needs `CONFIDE_REDIS_SERVER` (a `redis-server` binary) and, for the nginx test, `CONFIDE_NGINX`;
 //! skipped (saying so) without them. `scripts/scale-out-test.sh` installs both and sets them.
@@ -11,9 +12,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use confide_core::e2ee::{ClientEvent, ClientSession, SignatureScheme};
+use confide_core::signed::{LlmRequest, MessageScheme, SignOptions, SignedMessage};
+use confide_node_server::clock::unix_now;
+use confide_node_server::config::ServerConfig;
 use serde_json::json;
 use support::external::{Nginx, Redis, Replica, http_get, metric_sum, required};
-use support::{Client, EncryptedClient, host_key, init_params, wallet};
+use support::{Client, EncryptedClient, TestServer, host_key, init_params, wallet};
 
 /// The prompt live sessions send.
 fn prompt() -> serde_json::Value {
@@ -136,4 +140,62 @@ async fn a_store_outage_refuses_new_sessions_and_keeps_live_ones_streaming() {
     streams(&mut live, "after").await;
     let (_, health) = http_get(&b.addr, "/health");
     assert!(!health.contains("replay store"), "{health}");
+}
+
+/// A signed request from `signer` to this host, as envelope JSON text inside a prompt.
+fn signed_prompt(signer: &confide_core::crypto::SecretKey, nonce: u64) -> String {
+    let now = unix_now();
+    let request = LlmRequest {
+        model: "confide-demo".into(),
+        prompt: "signed prompt".into(),
+        system_prompt: None,
+        temperature: Some(0.0),
+        max_tokens: Some(4),
+        executor_address: host_key().address().to_checksum(),
+        inbound_price: "1".into(),
+        outbound_price: "2".into(),
+        nonce,
+        deadline: now + 60,
+    };
+    let options = SignOptions {
+        timestamp: now,
+        nonce: Some(nonce),
+        scheme: MessageScheme::ConfideV1,
+    };
+    let envelope = SignedMessage::sign(request, signer, options)
+        .unwrap()
+        .to_json();
+    format!(r#"{{"prompt":"unsigned","signed_request":{envelope}}}"#)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_request_accepted_at_one_replica_is_a_replay_at_the_other() {
+    let Some(redis_bin) = required("CONFIDE_REDIS_SERVER", "scale-out signed-requests") else {
+        return;
+    };
+    let redis = Redis::start(&redis_bin);
+    let config = ServerConfig {
+        replay_store: Some(redis.url()),
+        ..ServerConfig::default()
+    };
+    let a = TestServer::start(config.clone(), true).await;
+    let b = TestServer::start(config, true).await;
+    let signer = wallet(0x46);
+    let prompt = signed_prompt(&signer, 7);
+    let mut at_a = EncryptedClient::open(&a, SignatureScheme::Eip191, signer.clone(), "a").await;
+    at_a.send_prompt_text("first", &prompt).await;
+    let events = at_a.read_response().await;
+    assert!(
+        matches!(events.last(), Some(ClientEvent::End { .. })),
+        "{events:?}"
+    );
+    let mut at_b = EncryptedClient::open(&b, SignatureScheme::Eip191, signer, "b").await;
+    at_b.send_prompt_text("again", &prompt).await;
+    let events = at_b.read_response().await;
+    assert!(
+        matches!(events.as_slice(), [ClientEvent::Error { code, .. }] if code == "REPLAY_DETECTED"),
+        "{events:?}"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
 }
