@@ -151,8 +151,10 @@ async fn upstream_figures() {
     let _server = start(
         Command::new(python)
             .args([
-                "-m",
-                "llama_cpp.server",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/support/llama_cpp_server.py"
+                ),
                 "--model",
                 &gguf,
                 "--model_alias",

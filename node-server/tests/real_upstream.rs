@@ -1,5 +1,5 @@
-//! The OpenAI-compatible backend against a real server: llama-cpp-python's (`python -m
-//! llama_cpp.server`, built from PyPI) serving SmolLM2-135M-Instruct, with confide-node in front
+//! The OpenAI-compatible backend against a real server: llama-cpp-python's (its `llama_cpp.server`,
+//! built from PyPI) serving SmolLM2-135M-Instruct, with confide-node in front
 //! (`Backend::OpenAi`) and an encrypted WebSocket client. Chat and completion prompts with
 //! receipts over one kept-alive upstream connection; a cancel closes the upstream request (seen as
 //! the server's established connections in `/proc/net/tcp`); the server killed mid-stream is
@@ -43,10 +43,15 @@ async fn setup(test: &str) -> Option<(LlamaCppServer, TestServer, Arc<OpenAiUpst
     Some((server, host, upstream))
 }
 
+/// A greedy chat turn. With a system message: without one, the GGUF's template (which
+/// llama-cpp-python renders as it is) adds its own, and SmolLM2 then lists Paris' landmarks.
 fn chat(question: &str, max_tokens: u32) -> Value {
     json!({
         "model": MODEL,
-        "messages": [{"role": "user", "content": question}],
+        "messages": [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": question},
+        ],
         "max_tokens": max_tokens,
         "temperature": 0.0,
     })

@@ -204,8 +204,14 @@ impl Nginx {
     }
 }
 
-/// llama-cpp-python's OpenAI-compatible server (`python -m llama_cpp.server`) serving `gguf` as
-/// model `alias`.
+/// The launcher of llama-cpp-python's server (see the file for why not `-m llama_cpp.server`).
+pub const LLAMA_CPP_SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/llama_cpp_server.py"
+);
+
+/// llama-cpp-python's OpenAI-compatible server ([`LLAMA_CPP_SERVER`]) serving `gguf` as model
+/// `alias`.
 pub struct LlamaCppServer {
     pub port: u16,
     command: [String; 3],
@@ -232,14 +238,7 @@ impl LlamaCppServer {
     fn spawn([python, gguf, alias]: &[String; 3], port: u16) -> Process {
         let process = Process::spawn(
             Command::new(python)
-                .args([
-                    "-m",
-                    "llama_cpp.server",
-                    "--model",
-                    gguf,
-                    "--model_alias",
-                    alias,
-                ])
+                .args([LLAMA_CPP_SERVER, "--model", gguf, "--model_alias", alias])
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--n_ctx", "2048", "--n_threads", "2", "--verbose", "false"])
                 .stdout(Stdio::null())
