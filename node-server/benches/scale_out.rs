@@ -27,7 +27,7 @@ use confide_node_server::upstream::{OpenAiUpstream, UpstreamConfig};
 use serde_json::{Value, json};
 
 /// Alternating runs per figure.
-const RUNS: usize = 6;
+const RUNS: usize = 10;
 /// Handshake rounds per store.
 const HANDSHAKE_ROUNDS: usize = 3;
 /// Tokens per generation in the streaming figures.
