@@ -210,6 +210,8 @@ enum ConfideErrorCode
     CONFIDE_ERROR_CODE_MESSAGE_REFUSED = 43,
     // Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
     CONFIDE_ERROR_CODE_MESSAGE_NOT_FOUND = 44,
+    // The shared replay store cannot be reached: new session inits and signed requests are refused.
+    CONFIDE_ERROR_CODE_REPLAY_STORE_UNAVAILABLE = 55,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

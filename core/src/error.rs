@@ -95,11 +95,15 @@ pub enum ErrorCode {
     MessageRefused = 43,
     /// Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
     MessageNotFound = 44,
+    /// The shared replay store (`--replay-store`) cannot be reached or did not answer in time: new
+    /// session inits and signed requests are refused (fail closed) until it is back; established
+    /// sessions keep working.
+    ReplayStoreUnavailable = 55,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 41] = [
         Self::EncryptionNotSupported,
         Self::DecryptionFailed,
         Self::InvalidSignature,
@@ -140,6 +144,7 @@ impl ErrorCode {
         Self::InvalidValidatorSet,
         Self::MessageRefused,
         Self::MessageNotFound,
+        Self::ReplayStoreUnavailable,
     ];
 
     /// The stable string form, e.g. `"DECRYPTION_FAILED"`.
@@ -185,6 +190,7 @@ impl ErrorCode {
             Self::InvalidValidatorSet => "INVALID_VALIDATOR_SET",
             Self::MessageRefused => "MESSAGE_REFUSED",
             Self::MessageNotFound => "MESSAGE_NOT_FOUND",
+            Self::ReplayStoreUnavailable => "REPLAY_STORE_UNAVAILABLE",
         }
     }
 

@@ -598,3 +598,99 @@ fn sampling_values_beyond_f32_are_refused_and_the_session_goes_on() {
     let valid = prompt(&mut client, "ok", 10);
     assert_eq!(send(&mut connection, &valid, NOW_MS).starts.len(), 1);
 }
+
+/// A shared replay store that can go down: every call fails with `REPLAY_STORE_UNAVAILABLE` then.
+struct FlakyStore {
+    memory: confide_core::host::BoundedReplayMemory,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FlakyStore {
+    fn check(&self) -> confide_core::Result<()> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(confide_core::Error::new(
+                confide_core::ErrorCode::ReplayStoreUnavailable,
+                "down",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl confide_core::host::ReplayMemory for FlakyStore {
+    fn contains(
+        &self,
+        fingerprint: &confide_core::host::InitFingerprint,
+        now: u64,
+    ) -> confide_core::Result<bool> {
+        self.check()?;
+        self.memory.contains(fingerprint, now)
+    }
+
+    fn insert_if_absent(
+        &self,
+        fingerprint: confide_core::host::InitFingerprint,
+        expires_at: u64,
+        now: u64,
+    ) -> confide_core::Result<bool> {
+        self.check()?;
+        self.memory.insert_if_absent(fingerprint, expires_at, now)
+    }
+
+    fn extend(
+        &self,
+        fingerprint: confide_core::host::InitFingerprint,
+        expires_at: u64,
+        now: u64,
+    ) -> confide_core::Result<()> {
+        self.check()?;
+        self.memory.extend(fingerprint, expires_at, now)
+    }
+}
+
+#[test]
+fn a_store_outage_refuses_new_inits_and_keeps_live_sessions_answering() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = FlakyStore {
+        memory: confide_core::host::BoundedReplayMemory::new(100).unwrap(),
+        down: Arc::clone(&down),
+    };
+    let mut config = HostConfig::default();
+    config.limits.session_ttl_secs = 60;
+    let endpoint = Arc::new(
+        Endpoint::new(Some(host_key()), config, NOW_MS)
+            .unwrap()
+            .with_replay_memory(Box::new(store)),
+    );
+    let mut connection = Connection::new(Arc::clone(&endpoint), NOW_MS);
+    // No timestamp: the init is remembered for 2 TTLs and extended while the session is used.
+    let (mut client, _) = open_session(&mut connection, "live", 1);
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut newcomer = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
+    let init = newcomer
+        .init_message(&wallet(), &mut rng, &params("new", None))
+        .unwrap();
+    assert_eq!(
+        send(&mut connection, &init, NOW_MS).error_code(),
+        "REPLAY_STORE_UNAVAILABLE"
+    );
+    // The second prompt comes late enough that it must extend the remembered init, which fails:
+    // it runs all the same.
+    let mut later = NOW_MS;
+    for (n, step) in [(1, 50_000), (2, 50_000)] {
+        later += step;
+        let outcome = send(
+            &mut connection,
+            &prompt(&mut client, &format!("m{n}"), n),
+            later,
+        );
+        assert_eq!(outcome.starts.len(), 1, "{:?}", outcome.frames);
+        feed(&mut connection, outcome.starts[0], finished(0));
+    }
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let init = newcomer
+        .init_message(&wallet(), &mut rng, &params("new", None))
+        .unwrap();
+    assert!(send(&mut connection, &init, later).frames[0].contains("session_init_ack"));
+}

@@ -103,6 +103,8 @@ pub enum ConfideErrorCode {
     MessageRefused = 43,
     /// Warp: the signer does not know the message it was asked to sign (LP-118 `NotFound`).
     MessageNotFound = 44,
+    /// The shared replay store cannot be reached: new session inits and signed requests are refused.
+    ReplayStoreUnavailable = 55,
 }
 
 /// How a client authenticates `encrypted_session_init` (E2EE.md §1). Pass as `uint32_t`.
@@ -289,6 +291,7 @@ mod tests {
             (C::InvalidValidatorSet, ErrorCode::InvalidValidatorSet),
             (C::MessageRefused, ErrorCode::MessageRefused),
             (C::MessageNotFound, ErrorCode::MessageNotFound),
+            (C::ReplayStoreUnavailable, ErrorCode::ReplayStoreUnavailable),
         ];
         // A code added to the core must be added to the header enum too.
         assert_eq!(pairs.len(), ErrorCode::ALL.len());

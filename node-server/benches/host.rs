@@ -10,34 +10,30 @@
 //! Run: `cargo bench -p confide-node-server --bench host` (or `scripts/bench.sh`); names after `--`
 //! (`handshakes`, `streaming`, `flood`, `slots`, `idle`) run only those measurements.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{
+    HANDSHAKE_CONCURRENCY, handshakes_per_second, host_key, median, open_sessions, params, selected,
+};
 use confide_core::crypto::SecretKey;
-use confide_core::e2ee::{ClientEvent, ClientSession, InitParams, SignatureScheme, WireId};
+use confide_core::e2ee::{ClientSession, SignatureScheme};
 use confide_node_server::backend::Backend;
 use confide_node_server::config::ServerConfig;
 use confide_node_server::inference::{EngineConfig, LlamaEngine, demo_model};
-use confide_node_server::server::{AppState, ServedModel, Server};
+use confide_node_server::server::{AppState, ServedModel};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const HANDSHAKES: usize = 2_000;
-const HANDSHAKE_CONCURRENCY: usize = 8;
 const TOKENS_PER_RUN: u32 = 256;
 const ALTERNATING_RUNS: usize = 10;
 const IDLE_SESSIONS: usize = 10_000;
 const SESSIONS_PER_CONNECTION: usize = 16;
-
-fn host_key() -> SecretKey {
-    SecretKey::from_bytes(&[0x11; 32]).unwrap()
-}
 
 fn model_dir() -> PathBuf {
     std::env::temp_dir().join("confide-bench-model")
@@ -59,134 +55,15 @@ async fn start_server(parallel: usize) -> String {
     let mut config = ServerConfig::default();
     config.limits.rate_limit = 100_000;
     config.limits.max_generations_per_connection = 8;
-    let state = Arc::new(AppState::new(config, Some(host_key()), vec![model]).unwrap());
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), state)
-        .await
-        .unwrap();
-    let url = format!("ws://{}/v1/ws", server.local_addr().unwrap());
-    tokio::spawn(server.run(std::future::pending()));
-    url
+    common::serve(AppState::new(config, Some(host_key()), vec![model]).unwrap()).await
 }
 
-async fn next_text(socket: &mut Socket) -> String {
-    loop {
-        match socket.next().await.expect("open").expect("no error") {
-            Message::Text(text) => return text.as_str().to_owned(),
-            Message::Close(frame) => panic!("closed: {frame:?}"),
-            _ => {}
-        }
-    }
-}
-
-fn params(session_id: String) -> InitParams {
-    InitParams {
-        session_id: WireId::Text(session_id),
-        job_id: WireId::from(1u64),
-        chain_id: 84532,
-        model_name: "confide-demo".into(),
-        price_per_token: 1,
-        id: None,
-        timestamp: Some(confide_node_server::clock::unix_now()),
-    }
-}
-
-/// Opens `count` encrypted sessions on one new connection; returns the socket and the sessions.
-async fn open_sessions(
-    url: &str,
-    count: usize,
-    wallet: &SecretKey,
-) -> (Socket, Vec<ClientSession>) {
-    let (mut socket, _) = connect_async(url).await.unwrap();
-    next_text(&mut socket).await; // connected
-    let mut sessions = Vec::with_capacity(count);
-    for n in 0..count {
-        let mut session = ClientSession::new(*host_key().public_key(), SignatureScheme::Eip191);
-        let init = session
-            .init_message(wallet, &mut rand::rng(), &params(format!("s{n}")))
-            .unwrap();
-        socket.send(Message::text(init)).await.unwrap();
-        match session.open(&next_text(&mut socket).await).unwrap() {
-            ClientEvent::Ack { .. } => sessions.push(session),
-            other => panic!("expected an ack, got {other:?}"),
-        }
-    }
-    (socket, sessions)
-}
-
-async fn handshakes_per_second(url: &str) -> f64 {
-    let wallet = Arc::new(SecretKey::from_bytes(&[0x22; 32]).unwrap());
-    let start = Instant::now();
-    let workers: Vec<_> = (0..HANDSHAKE_CONCURRENCY)
-        .map(|_| {
-            let (url, wallet) = (url.to_owned(), Arc::clone(&wallet));
-            tokio::spawn(async move {
-                for _ in 0..HANDSHAKES / HANDSHAKE_CONCURRENCY {
-                    let (mut socket, _) = open_sessions(&url, 1, &wallet).await;
-                    let _ = socket.close(None).await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.unwrap();
-    }
-    HANDSHAKES as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Tokens/s of one greedy generation, encrypted or plaintext, on a fresh connection.
+/// Tokens/s of one greedy demo-model generation of [`TOKENS_PER_RUN`] tokens.
 async fn one_generation(url: &str, encrypted: bool) -> f64 {
     let request = json!({"prompt": "Benchmark", "max_tokens": TOKENS_PER_RUN, "temperature": 0.0});
-    let wallet = SecretKey::from_bytes(&[0x33; 32]).unwrap();
-    let (mut socket, mut sessions) = if encrypted {
-        open_sessions(url, 1, &wallet).await
-    } else {
-        let (mut socket, _) = connect_async(url).await.unwrap();
-        next_text(&mut socket).await;
-        socket
-            .send(Message::text(
-                json!({"type":"session_init","session_id":"p"}).to_string(),
-            ))
-            .await
-            .unwrap();
-        next_text(&mut socket).await;
-        (socket, Vec::new())
-    };
-    let frame = match sessions.first_mut() {
-        Some(session) => session
-            .seal_prompt(
-                &mut rand::rng(),
-                &WireId::from("m"),
-                request.to_string().as_bytes(),
-            )
-            .unwrap(),
-        None => json!({"type":"prompt","session_id":"p","id":"m","request":request}).to_string(),
-    };
-    let start = Instant::now();
-    socket.send(Message::text(frame)).await.unwrap();
-    let mut tokens = 0u64;
-    loop {
-        let text = next_text(&mut socket).await;
-        let done = match sessions.first_mut() {
-            Some(session) => match session.open(&text).unwrap() {
-                ClientEvent::End { usage, .. } => {
-                    tokens = usage.unwrap().completion_tokens;
-                    true
-                }
-                _ => false,
-            },
-            None => {
-                let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
-                tokens = frame["tokens_used"].as_u64().unwrap_or(0);
-                frame["type"] == "stream_end"
-            }
-        };
-        if done {
-            break;
-        }
-    }
-    let _ = socket.close(None).await;
+    let (tokens, rate) = common::one_generation(url, encrypted, &request).await;
     assert_eq!(tokens, u64::from(TOKENS_PER_RUN));
-    tokens as f64 / start.elapsed().as_secs_f64()
+    rate
 }
 
 const FLOOD_CONNECTIONS: usize = 8;
@@ -241,11 +118,6 @@ async fn tokens_per_second_under_flood(url: &str) -> (f64, f64, f64) {
         inits_per_second.push(sent as f64 / (start.elapsed().as_secs_f64() + 0.2));
     }
     (median(quiet), median(flooded), median(inits_per_second))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 async fn aggregate_tokens_per_second(slots: usize) -> f64 {
@@ -332,15 +204,6 @@ async fn idle_sessions_rss() -> (u64, u64) {
     drop(held);
     let _ = child.kill().await;
     (before, after)
-}
-
-/// Whether the measurement `name` was asked for (no names given: all of them).
-fn selected(name: &str) -> bool {
-    let names: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
-    names.is_empty() || names.iter().any(|n| n == name)
 }
 
 fn main() {

@@ -106,6 +106,23 @@ pub struct ServeArgs {
     /// How long the upstream may take to answer a request (status line) before the request fails.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub upstream_timeout: Duration,
+    /// How long one upstream stream may take in all; past it the generation fails.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub upstream_stream_timeout: Duration,
+    /// Longest silence between two pieces of an upstream stream; past it the generation fails.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub upstream_idle_timeout: Duration,
+    /// Most bytes one upstream stream may carry; past it the generation fails.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub upstream_max_stream_bytes: usize,
+    /// Keep the replay memory (accepted session inits and signed requests) in a Redis-protocol
+    /// server shared by every replica behind a load balancer, e.g. redis://127.0.0.1:6379. While it
+    /// is unreachable new sessions are refused (REPLAY_STORE_UNAVAILABLE). Default: in-process.
+    #[arg(long, value_name = "redis://HOST:PORT", env = "CONFIDE_REPLAY_STORE")]
+    pub replay_store: Option<String>,
+    /// How long the replay store may take to answer one command.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub replay_store_timeout: Duration,
     /// Generations that run at the same time (llama.cpp contexts).
     #[arg(long, default_value_t = 2)]
     pub parallel: usize,

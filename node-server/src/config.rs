@@ -42,6 +42,8 @@ pub struct Limits {
     pub init_workers: usize,
     /// Nice value of those threads (0–19): how far new handshakes yield to streaming under load.
     pub init_nice: i32,
+    /// How long the shared replay store may take to answer one command (past it: unavailable).
+    pub replay_store_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -62,6 +64,7 @@ impl Default for Limits {
             http_requests_per_second: 50,
             init_workers: default_init_workers(),
             init_nice: DEFAULT_INIT_NICE,
+            replay_store_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Policy.
     pub policy: Policy,
+    /// The replay memory shared with other replicas (`redis://HOST:PORT`); `None`: in-process.
+    pub replay_store: Option<String>,
 }
 
 impl From<&ServeArgs> for ServerConfig {
@@ -121,6 +126,7 @@ impl From<&ServeArgs> for ServerConfig {
                     .init_workers
                     .map_or_else(default_init_workers, usize::from),
                 init_nice: args.init_nice,
+                replay_store_timeout: args.replay_store_timeout,
             },
             policy: Policy {
                 require_encryption: args.require_encryption,
@@ -129,6 +135,7 @@ impl From<&ServeArgs> for ServerConfig {
                 require_signed_requests: args.require_signed_requests,
                 require_fresh_init: args.require_fresh_init,
             },
+            replay_store: args.replay_store.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   [`upstream`] (an OpenAI-compatible server).
 //! - [`chat`], [`signing`]: the terminal client and the key / signed-message tools; [`feed_cli`]:
 //!   the LLMFeed tools (`feed verify|sign|certify`, `keygen --ed25519`).
+//! - [`replay_store`]: the replay memory shared by replicas (`--replay-store redis://…`).
 //! - [`http_client`]: the plain-HTTP client of the tools and of the Warp aggregator driver.
 //! - [`warp`]: Warp signature aggregation (LP-118): the signer route and `warp aggregate|verify`.
 #![deny(missing_docs)]
@@ -23,6 +24,7 @@ pub mod host_key;
 pub mod http_client;
 pub mod inference;
 pub mod metrics;
+pub mod replay_store;
 pub mod serve;
 pub mod server;
 pub mod signing;

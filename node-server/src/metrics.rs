@@ -1,8 +1,8 @@
 //! Prometheus metrics of the host, rendered as text at `GET /metrics`.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric the host exports. Cheap to share behind an `Arc`; updates are lock-free.
@@ -26,6 +26,10 @@ pub struct Metrics {
     pub time_to_first_token_seconds: Histogram,
     /// Generation speed of each completed response.
     pub tokens_per_second: Histogram,
+    /// Seconds per replay-store command that got an answer, by `op`.
+    pub replay_store_seconds: HistogramVec,
+    /// Replay-store commands that failed (unreachable, timed out, refused), by `op`.
+    pub replay_store_errors_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -91,6 +95,25 @@ impl Metrics {
                 ]),
             )
             .expect("valid metric"),
+            replay_store_seconds: HistogramVec::new(
+                HistogramOpts::new(
+                    "confide_replay_store_seconds",
+                    "Seconds per replay-store command, by operation",
+                )
+                .buckets(vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0,
+                ]),
+                &["op"],
+            )
+            .expect("valid metric"),
+            replay_store_errors_total: IntCounterVec::new(
+                Opts::new(
+                    "confide_replay_store_errors_total",
+                    "Replay-store commands that failed, by operation",
+                ),
+                &["op"],
+            )
+            .expect("valid metric"),
             registry,
         };
         metrics.register_all();
@@ -98,7 +121,7 @@ impl Metrics {
     }
 
     fn register_all(&self) {
-        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
             Box::new(self.connections_active.clone()),
             Box::new(self.connections_total.clone()),
             Box::new(self.sessions_active.clone()),
@@ -108,11 +131,21 @@ impl Metrics {
             Box::new(self.tokens_generated_total.clone()),
             Box::new(self.time_to_first_token_seconds.clone()),
             Box::new(self.tokens_per_second.clone()),
+            Box::new(self.replay_store_seconds.clone()),
+            Box::new(self.replay_store_errors_total.clone()),
         ];
         for collector in collectors {
             self.registry
                 .register(collector)
                 .expect("each metric is registered once");
+        }
+    }
+
+    /// The replay store's handles on its metrics.
+    pub fn replay_store(&self) -> crate::replay_store::StoreMetrics {
+        crate::replay_store::StoreMetrics {
+            latency: self.replay_store_seconds.clone(),
+            errors: self.replay_store_errors_total.clone(),
         }
     }
 

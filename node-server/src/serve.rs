@@ -114,11 +114,13 @@ fn upstream_model(args: &ServeArgs) -> Result<(Vec<ServedModel>, String), String
         .clone()
         .ok_or("--backend openai needs --upstream URL")?;
     let upstream = OpenAiUpstream::new(UpstreamConfig {
-        base_url: base_url.clone(),
-        model: args.upstream_model.clone(),
         context_length: args.ctx_size,
         max_tokens: args.max_tokens,
         response_timeout: args.upstream_timeout,
+        stream_timeout: args.upstream_stream_timeout,
+        idle_timeout: args.upstream_idle_timeout,
+        max_stream_bytes: args.upstream_max_stream_bytes,
+        ..UpstreamConfig::new(base_url.clone(), args.upstream_model.clone())
     })
     .map_err(|err| err.to_string())?;
     info!(

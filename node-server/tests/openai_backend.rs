@@ -2,8 +2,9 @@
 //! 127.0.0.1, a real WebSocket client with an encrypted session (the core's `ClientSession`), and
 //! in front of them an OpenAI-compatible server.
 //!
-//! That server is a stand-in built with hyper in this file: no OpenAI-compatible server (vLLM,
-//! llama.cpp's llama-server, TGI, Ollama) can be installed on these machines. It speaks OpenAI's
+//! That server is a stand-in built with hyper in this file, for the exact wire format and the faults
+//! a real server does not produce on demand (error statuses, hangs, silence, endless or oversized
+//! streams); `real_upstream.rs` runs the same path against llama-cpp-python's server. It speaks OpenAI's
 //! exact streaming wire format (`chat.completion.chunk` / `text_completion` chunks as `data:`
 //! events, a chunk with `finish_reason`, a usage chunk with `"choices":[]`, `data: [DONE]`), writes
 //! its stream in pieces cut inside UTF-8 characters and between the two newlines that end an event,
@@ -12,6 +13,7 @@
 mod support;
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -55,6 +57,8 @@ enum Behaviour {
     Fail,
     /// Never answers.
     Hang,
+    /// Sends one delta, then nothing more (keeping the connection open).
+    Stall,
 }
 
 /// A request as the stand-in received it.
@@ -71,6 +75,8 @@ struct StandIn {
     requests: Arc<Mutex<Vec<Recorded>>>,
     /// One message each time an endless stream finds its client gone.
     closed: mpsc::UnboundedReceiver<()>,
+    /// TCP connections accepted.
+    connections: Arc<AtomicUsize>,
 }
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
@@ -83,9 +89,12 @@ impl StandIn {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (closed_tx, closed) = mpsc::unbounded_channel();
         let recorded = Arc::clone(&requests);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = Arc::clone(&connections);
         tokio::spawn(async move {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let (recorded, closed_tx, script) =
                     (Arc::clone(&recorded), closed_tx.clone(), script.clone());
                 let service = service_fn(move |request| {
@@ -103,6 +112,7 @@ impl StandIn {
             url,
             requests,
             closed,
+            connections,
         }
     }
 
@@ -135,6 +145,15 @@ async fn respond(
         ),
         Behaviour::Reply => (StatusCode::OK, stream_body(pieces(&reply(chat)), None)),
         Behaviour::Hang => std::future::pending().await,
+        Behaviour::Stall => {
+            let (tx, rx) = mpsc::channel(1);
+            tokio::spawn(async move {
+                let _ = tx.send(Bytes::from(delta(chat, "only "))).await;
+                tx.closed().await;
+                let _ = closed.send(());
+            });
+            (StatusCode::OK, stream_body(Vec::new(), Some(rx)))
+        }
         Behaviour::Endless => {
             let (tx, rx) = mpsc::channel(1);
             tokio::spawn(async move {
@@ -240,19 +259,17 @@ fn pieces(stream: &str) -> Vec<Bytes> {
 
 /// A host whose only model is served by the upstream at `base_url`.
 async fn host(base_url: &str) -> TestServer {
-    host_with_timeout(base_url, std::time::Duration::from_secs(60)).await
+    host_with(base_url, |_| {}).await
 }
 
-/// [`host`] with the upstream's response timeout.
-async fn host_with_timeout(base_url: &str, response_timeout: std::time::Duration) -> TestServer {
-    let upstream = OpenAiUpstream::new(UpstreamConfig {
-        base_url: base_url.to_owned(),
-        model: MODEL.to_owned(),
-        context_length: 4096,
+/// [`host`] with the upstream's configuration changed by `adjust`.
+async fn host_with(base_url: &str, adjust: impl FnOnce(&mut UpstreamConfig)) -> TestServer {
+    let mut config = UpstreamConfig {
         max_tokens: MAX_TOKENS,
-        response_timeout,
-    })
-    .unwrap();
+        ..UpstreamConfig::new(base_url, MODEL)
+    };
+    adjust(&mut config);
+    let upstream = OpenAiUpstream::new(config).unwrap();
     let model = ServedModel::new(Backend::OpenAi(Arc::new(upstream)));
     TestServer::serving(ServerConfig::default(), true, model).await
 }
@@ -370,8 +387,9 @@ async fn cancel_closes_the_upstream_connection() {
     server.shutdown().await;
 }
 
-/// Sends `prompt` as request `id` and expects `INFERENCE_FAILED` for it, without the prompt text.
-async fn expect_inference_failed(client: &mut EncryptedClient, id: &str) {
+/// Sends `prompt` as request `id` and expects `INFERENCE_FAILED` for it, without the prompt text,
+/// the upstream's address or what it answered.
+async fn expect_inference_failed(client: &mut EncryptedClient, id: &str, upstream: &str) {
     let prompt = json!({"model": MODEL, "prompt": "secret words", "max_tokens": 4});
     client.send_prompt(id, &prompt).await;
     let events = client.read_response().await;
@@ -392,6 +410,33 @@ async fn expect_inference_failed(client: &mut EncryptedClient, id: &str) {
         Some(id)
     );
     assert!(!message.contains("secret"), "{message}");
+    assert_secret_free(message, upstream);
+}
+
+/// An error message clients see names neither the upstream's address nor repeats its answer.
+fn assert_secret_free(message: &str, upstream: &str) {
+    let port = upstream.rsplit(':').next().unwrap().trim_end_matches("/v1");
+    for leak in ["127.0.0.1", port, "boom", "/v1/"] {
+        assert!(!message.contains(leak), "{leak:?} in {message:?}");
+    }
+}
+
+/// Sends a long prompt as request `id`; expects the stream to end in `INFERENCE_FAILED` (no
+/// receipt).
+async fn expect_failure_mid_stream(client: &mut EncryptedClient, id: &str, upstream: &str) {
+    let prompt = json!({"model": MODEL, "prompt": "Go on", "max_tokens": 4});
+    client.send_prompt(id, &prompt).await;
+    let events = client.read_response().await;
+    let last = events.last().unwrap();
+    assert!(
+        !events.iter().any(|e| matches!(e, ClientEvent::End { .. })),
+        "{events:?}"
+    );
+    let ClientEvent::Error { code, message, .. } = last else {
+        panic!("expected an error last, got {events:?}");
+    };
+    assert_eq!(code, "INFERENCE_FAILED");
+    assert_secret_free(message, upstream);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -401,7 +446,7 @@ async fn an_upstream_error_is_inference_failed_and_the_next_prompt_works() {
     let mut client =
         EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x33), "s").await;
     let address = client.wallet.address();
-    expect_inference_failed(&mut client, "broken").await;
+    expect_inference_failed(&mut client, "broken", &stand_in.url).await;
     client
         .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
         .await;
@@ -420,24 +465,127 @@ async fn an_unreachable_upstream_is_inference_failed_and_the_connection_stays() 
     let server = host(&url).await;
     let mut client =
         EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x34), "s").await;
-    expect_inference_failed(&mut client, "first").await;
-    expect_inference_failed(&mut client, "second").await;
+    expect_inference_failed(&mut client, "first", &url).await;
+    expect_inference_failed(&mut client, "second", &url).await;
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upstream_that_never_answers_times_out_as_inference_failed() {
     let stand_in = StandIn::start(vec![Behaviour::Hang, Behaviour::Reply]).await;
-    let server = host_with_timeout(&stand_in.url, std::time::Duration::from_millis(300)).await;
+    let server = host_with(&stand_in.url, |config| {
+        config.response_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
     let mut client =
         EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x35), "s").await;
-    expect_inference_failed(&mut client, "stuck").await;
+    expect_inference_failed(&mut client, "stuck", &stand_in.url).await;
     let address = client.wallet.address();
     client
         .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
         .await;
     let (text, _, _) = check_upstream_response(&client.read_response().await, &address);
     assert_eq!(text, DELTAS.concat());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finished_streams_reuse_their_connection() {
+    let stand_in = StandIn::start(vec![Behaviour::Reply]).await;
+    let server = host(&stand_in.url).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x36), "s").await;
+    let address = client.wallet.address();
+    for id in ["a", "b", "c"] {
+        client
+            .send_prompt(id, &json!({"model": MODEL, "prompt": "again"}))
+            .await;
+        let (text, _, _) = check_upstream_response(&client.read_response().await, &address);
+        assert_eq!(text, DELTAS.concat());
+    }
+    assert_eq!(stand_in.requests().len(), 3);
+    assert_eq!(
+        stand_in.connections.load(Ordering::SeqCst),
+        1,
+        "one keep-alive connection"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_stream_fails_and_closes_the_upstream_request() {
+    let mut stand_in = StandIn::start(vec![Behaviour::Stall, Behaviour::Reply]).await;
+    let server = host_with(&stand_in.url, |config| {
+        config.idle_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x37), "s").await;
+    expect_failure_mid_stream(&mut client, "stalled", &stand_in.url).await;
+    let closed = tokio::time::timeout(FRAME_WAIT, stand_in.closed.recv()).await;
+    assert_eq!(closed.expect("the upstream sees the disconnect"), Some(()));
+    let address = client.wallet.address();
+    client
+        .send_prompt("fine", &json!({"model": MODEL, "prompt": "again"}))
+        .await;
+    let (text, _, _) = check_upstream_response(&client.read_response().await, &address);
+    assert_eq!(text, DELTAS.concat());
+    assert_eq!(
+        stand_in.connections.load(Ordering::SeqCst),
+        2,
+        "the failed stream's connection is not reused"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_past_its_deadline_fails() {
+    let mut stand_in = StandIn::start(vec![Behaviour::Endless]).await;
+    let server = host_with(&stand_in.url, |config| {
+        config.stream_timeout = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x38), "s").await;
+    expect_failure_mid_stream(&mut client, "long", &stand_in.url).await;
+    let closed = tokio::time::timeout(FRAME_WAIT, stand_in.closed.recv()).await;
+    assert_eq!(closed.expect("the upstream sees the disconnect"), Some(()));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_past_its_delta_or_byte_cap_fails() {
+    // `max_tokens` 4 allows 2 × 4 + 16 deltas; the endless stream sends more.
+    let mut stand_in = StandIn::start(vec![Behaviour::Endless]).await;
+    let server = host(&stand_in.url).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x39), "s").await;
+    expect_failure_mid_stream(&mut client, "many", &stand_in.url).await;
+    let closed = tokio::time::timeout(FRAME_WAIT, stand_in.closed.recv()).await;
+    assert_eq!(closed.expect("the upstream sees the disconnect"), Some(()));
+    server.shutdown().await;
+
+    let mut stand_in = StandIn::start(vec![Behaviour::Endless]).await;
+    let server = host_with(&stand_in.url, |config| config.max_stream_bytes = 1_000).await;
+    let mut client =
+        EncryptedClient::open(&server, SignatureScheme::Eip191, wallet(0x3a), "s").await;
+    let prompt = json!({"model": MODEL, "prompt": "Go on"});
+    client.send_prompt("big", &prompt).await;
+    let events = client.read_response().await;
+    let chunks = events
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Chunk { .. }))
+        .count();
+    assert!(
+        chunks < 10,
+        "about 1,000 bytes of ~200-byte events: {chunks}"
+    );
+    assert!(
+        matches!(events.last(), Some(ClientEvent::Error { code, .. }) if code == "INFERENCE_FAILED"),
+        "{events:?}"
+    );
+    let closed = tokio::time::timeout(FRAME_WAIT, stand_in.closed.recv()).await;
+    assert_eq!(closed.expect("the upstream sees the disconnect"), Some(()));
     server.shutdown().await;
 }
 

@@ -208,11 +208,10 @@ async fn health_reports_a_real_check() {
         .unwrap()
         .port();
     let upstream = OpenAiUpstream::new(UpstreamConfig {
-        base_url: format!("http://127.0.0.1:{closed_port}/v1"),
-        model: "remote".into(),
         context_length: 2048,
         max_tokens: 64,
         response_timeout: Duration::from_secs(5),
+        ..UpstreamConfig::new(format!("http://127.0.0.1:{closed_port}/v1"), "remote")
     })
     .unwrap();
     let unreachable = TestServer::serving(

@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 use super::config::{HostConfig, ServedModel};
 use super::rate::TokenBucket;
 use super::replay_memory::{BoundedReplayMemory, ReplayMemory};
+use super::request_memory::SignedRequestMemory;
 use super::signed_request::SignedRequests;
 use crate::crypto::{Address, SecretKey};
 use crate::error::{Error, ErrorCode, Result};
@@ -96,6 +97,22 @@ impl Endpoint {
             init_budget: Mutex::new(init_budget),
             config,
         })
+    }
+
+    /// The same host remembering accepted inits in `replay` (a store shared with other replicas)
+    /// instead of in-process, keeping the policy's allow-list. Call before sharing the endpoint.
+    #[must_use]
+    pub fn with_replay_memory(mut self, replay: Box<dyn ReplayMemory>) -> Self {
+        self.replay = replay;
+        self
+    }
+
+    /// The same host remembering accepted signed requests in `memory` (a store shared with other
+    /// replicas) instead of in-process. Call before sharing the endpoint.
+    #[must_use]
+    pub fn with_signed_request_memory(mut self, memory: Box<dyn SignedRequestMemory>) -> Self {
+        self.signed_requests.set_memory(memory);
+        self
     }
 
     /// The host key, if the host runs encrypted sessions.

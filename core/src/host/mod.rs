@@ -3,7 +3,7 @@
 //! it, so each gets the same replay protection, signed-request checks, limits and receipts.
 //!
 //! - [`Endpoint`]: one per process — host key, init replay memory ([`ReplayMemory`]), signed
-//!   request guard, session accounting, the host-wide init rate limit, receipt signing.
+//!   request memory ([`SignedRequestMemory`]), session accounting, the host-wide init rate limit, receipt signing.
 //! - [`Connection`]: one per client connection — takes frames, the time and an RNG; returns
 //!   [`Output`]s (frames to send, a close, generations to start or cancel, an [`InitJob`] to run
 //!   off the event loop); takes [`GenerationEvent`]s and returns sealed chunks, the final,
@@ -93,6 +93,7 @@ mod output;
 mod rate;
 mod receipt;
 mod replay_memory;
+mod request_memory;
 mod signed_request;
 
 pub use challenge::{CHALLENGE_LEN, answer_auth_challenge};
@@ -106,3 +107,4 @@ pub use output::{
 };
 pub use rate::TokenBucket;
 pub use replay_memory::{BoundedReplayMemory, InitFingerprint, REPLAY_ENTRY_BYTES, ReplayMemory};
+pub use request_memory::SignedRequestMemory;

@@ -6,19 +6,20 @@
 //! recorded in the host-wide replay guard — so a refused request costs no guard memory. The signed
 //! content is what runs: the client is never billed for text it did not sign.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use crate::crypto::Address;
 use crate::e2ee::{ChatMessage, PromptRequest};
 use crate::error::{Error, ErrorCode, ErrorDetail, Result};
 use crate::signed::{LlmRequest, RawSignedMessage, ReplayGuard, VerifyPolicy};
 
-/// The host's signed-request policy and its process-wide replay guard.
-#[derive(Debug)]
+use super::request_memory::SignedRequestMemory;
+
+/// The host's signed-request policy and its process-wide replay memory.
 pub(crate) struct SignedRequests {
     required: bool,
     policy: VerifyPolicy,
-    guard: Mutex<ReplayGuard>,
+    memory: Box<dyn SignedRequestMemory>,
 }
 
 impl SignedRequests {
@@ -27,8 +28,13 @@ impl SignedRequests {
         Ok(Self {
             required,
             policy: VerifyPolicy::default(),
-            guard: Mutex::new(ReplayGuard::new(capacity)?),
+            memory: Box::new(Mutex::new(ReplayGuard::new(capacity)?)),
         })
+    }
+
+    /// Remembers accepted requests in `memory` instead (a store shared with other replicas).
+    pub fn set_memory(&mut self, memory: Box<dyn SignedRequestMemory>) {
+        self.memory = memory;
     }
 
     /// The request to run for `prompt` from a session whose client is `client` (`None` for
@@ -58,10 +64,7 @@ impl SignedRequests {
         })?;
         let request = check_request(envelope, signer, client, host, now)?;
         if let Some(ticket) = ticket {
-            self.guard
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .record(&ticket, now)?;
+            self.memory.record(&ticket, now)?;
         }
         Ok(signed_content(request, &prompt))
     }
@@ -226,6 +229,40 @@ mod tests {
         let replay = requests
             .authorize(prompt(), Some(client.address()), Some(host.address()), 101)
             .unwrap_err();
+        assert_eq!(replay.code(), ErrorCode::ReplayDetected);
+    }
+
+    /// A memory whose store is down.
+    struct Unreachable;
+
+    impl SignedRequestMemory for Unreachable {
+        fn record(&self, _: &crate::signed::ReplayTicket, _: u64) -> Result<()> {
+            Err(Error::new(ErrorCode::ReplayStoreUnavailable, "store down"))
+        }
+    }
+
+    #[test]
+    fn the_memory_in_use_decides_and_a_failing_one_refuses() {
+        let client = SecretKey::from_bytes(&[3; 32]).unwrap();
+        let prompt = || request_from(&client, &client, None);
+        let mut requests = SignedRequests::new(true, 10).unwrap();
+        requests.set_memory(Box::new(Unreachable));
+        let refused = requests.authorize(prompt(), None, None, 100).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::ReplayStoreUnavailable);
+        // A memory shared by two hosts: what one accepted is a replay at the other.
+        let shared = std::sync::Arc::new(Mutex::new(ReplayGuard::new(10).unwrap()));
+        struct Shared(std::sync::Arc<Mutex<ReplayGuard>>);
+        impl SignedRequestMemory for Shared {
+            fn record(&self, ticket: &crate::signed::ReplayTicket, now: u64) -> Result<()> {
+                self.0.record(ticket, now)
+            }
+        }
+        let mut first = SignedRequests::new(true, 10).unwrap();
+        first.set_memory(Box::new(Shared(std::sync::Arc::clone(&shared))));
+        let mut second = SignedRequests::new(true, 10).unwrap();
+        second.set_memory(Box::new(Shared(shared)));
+        first.authorize(prompt(), None, None, 100).unwrap();
+        let replay = second.authorize(prompt(), None, None, 100).unwrap_err();
         assert_eq!(replay.code(), ErrorCode::ReplayDetected);
     }
 

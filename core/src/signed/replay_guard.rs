@@ -21,6 +21,16 @@ impl ReplayTicket {
     pub(crate) fn new(key: [u8; 32], expires_at: u64) -> Self {
         Self { key, expires_at }
     }
+
+    /// The replay key (a shared store's key).
+    pub fn key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The Unix second from which the ticket may be forgotten.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
 }
 
 /// Remembers replay keys until they expire, holding at most `capacity` of them.

@@ -1,6 +1,6 @@
 //! `GET /health` and `GET /v1/health`: the host's state from a real check — draining, every
-//! model's backend able to generate (an upstream's port answering), encryption available, room
-//! for sessions. The deployed SDK polls `/v1/health` before prompts.
+//! model's backend able to generate (an upstream's port answering), encryption available, the
+//! shared replay store answering, room for sessions. The deployed SDK polls `/v1/health` before prompts.
 
 use std::time::Duration;
 
@@ -30,6 +30,13 @@ pub async fn check(state: &AppState) -> (StatusCode, String) {
     }
     if state.endpoint.host_key().is_none() {
         degraded.push("encryption disabled (no host key)".to_owned());
+    }
+    if state
+        .replay_store
+        .as_ref()
+        .is_some_and(|store| !store.is_reachable())
+    {
+        degraded.push("replay store unreachable: new sessions refused".to_owned());
     }
     if state.endpoint.is_at_session_limit() {
         degraded.push("session capacity reached".to_owned());

@@ -16,6 +16,7 @@ use crate::clock::unix_now_ms;
 use crate::config::ServerConfig;
 use crate::inference::ModelInfo;
 use crate::metrics::Metrics;
+use crate::replay_store::ReplayStore;
 
 /// One model the host serves.
 pub struct ServedModel {
@@ -79,6 +80,8 @@ pub struct AppState {
     pub abort_generations: CancellationToken,
     /// The Warp signer (`POST /v1/warp/signature`, `/v1/info` fields); `None`: not configured.
     pub warp: Option<Arc<crate::warp::WarpNode>>,
+    /// The replay memory shared with other replicas (`--replay-store`); `None`: in-process.
+    pub replay_store: Option<ReplayStore>,
 }
 
 impl AppState {
@@ -90,7 +93,20 @@ impl AppState {
         models: Vec<ServedModel>,
     ) -> Result<Self, Error> {
         let entries = models.iter().map(ServedModel::engine_entry).collect();
-        let endpoint = Endpoint::new(host_key, config.host_config(entries), unix_now_ms())?;
+        let metrics = Metrics::new();
+        let mut endpoint = Endpoint::new(host_key, config.host_config(entries), unix_now_ms())?;
+        let replay_store = match &config.replay_store {
+            None => None,
+            Some(url) => {
+                let timeout = config.limits.replay_store_timeout;
+                let store = ReplayStore::new(url, timeout, metrics.replay_store())
+                    .map_err(|message| Error::new(ErrorCode::InvalidArgument, message))?;
+                endpoint = endpoint
+                    .with_replay_memory(store.init_memory())
+                    .with_signed_request_memory(store.request_memory());
+                Some(store)
+            }
+        };
         let init_pool = InitPool::new(config.limits.init_workers, config.limits.init_nice)
             .map_err(|_| Error::new(ErrorCode::Internal, "could not start the init threads"))?;
         Ok(Self {
@@ -103,11 +119,12 @@ impl AppState {
             config,
             endpoint: Arc::new(endpoint),
             models,
-            metrics: Metrics::new(),
+            metrics,
             connections: AtomicUsize::new(0),
             draining: CancellationToken::new(),
             abort_generations: CancellationToken::new(),
             warp: None,
+            replay_store,
         })
     }
 

@@ -13,10 +13,14 @@
 //!
 //! - `sse`: the incremental Server-Sent-Events parser;
 //! - `chunks`: the JSON chunks of a streaming completion;
+//! - `pool`: the keep-alive connections;
+//! - `relay`: one stream, within its bounds, to a generation's events;
 //! - `openai`: the HTTP client, [`OpenAiUpstream`].
 
 mod chunks;
 mod openai;
+mod pool;
+mod relay;
 mod sse;
 
 pub use openai::{OpenAiUpstream, UpstreamConfig};

@@ -1,10 +1,11 @@
 //! [`OpenAiUpstream`]: generations streamed from an OpenAI-compatible server over plain HTTP/1.1,
-//! one connection per generation.
+//! reusing keep-alive connections (`pool`); each stream is relayed (`relay`) within its bounds.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{ACCEPT, CONTENT_TYPE, HOST};
 use hyper::{Request, Uri};
@@ -12,20 +13,24 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
+use tracing::warn;
 
 use super::chunks::{Endpoint, StreamTally, upstream_error};
-use super::sse::{SseEvent, SseParser};
+use super::pool::{Connection, Pool};
+use super::relay::{Stream, StreamBounds, relay};
 use crate::inference::{
     EVENT_BUFFER, EngineError, FinishReason, GenerationEvent, GenerationRequest, ModelInfo,
     PromptInput,
 };
 
-/// The task that drives the upstream HTTP connection; dropping it closes the connection.
-type ConnectionDriver = AbortOnDropHandle<hyper::Result<()>>;
+/// Text deltas a stream may carry beyond its `max_tokens` (servers that split a token's bytes
+/// over two deltas); past `2 × max_tokens + DELTA_SLACK` the stream fails.
+const DELTA_SLACK: u64 = 16;
 
-/// Where the upstream is and what to ask it for.
+/// Where the upstream is, what to ask it for, and the bounds of every stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamConfig {
     /// The API base, `http://HOST[:PORT]/PATH` (such as `http://127.0.0.1:8000/v1`); requests go to
@@ -35,16 +40,43 @@ pub struct UpstreamConfig {
     pub model: String,
     /// How long the upstream may take to accept the request and answer with its status line; past
     /// it the generation fails with `INFERENCE_FAILED` (a hung upstream never holds a request
-    /// forever). Streaming after that is bounded by the client, which can cancel.
+    /// forever).
     pub response_timeout: Duration,
+    /// How long a whole stream may take, from the request to its last event.
+    pub stream_timeout: Duration,
+    /// Longest silence between two pieces of a stream.
+    pub idle_timeout: Duration,
+    /// Most bytes one stream may carry.
+    pub max_stream_bytes: usize,
     /// The context length listed in `/v1/info` (the upstream enforces its own).
     pub context_length: u32,
     /// Upper bound on every request's `max_tokens`.
     pub max_tokens: u32,
 }
 
+impl UpstreamConfig {
+    /// The upstream at `base_url` serving `model`, with the default bounds: 60 s to answer,
+    /// 10 min per stream, 30 s of silence, 16 MiB per stream, a 4096-token context and 512 tokens.
+    #[must_use]
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            model: model.into(),
+            response_timeout: Duration::from_secs(60),
+            stream_timeout: Duration::from_secs(600),
+            idle_timeout: Duration::from_secs(30),
+            max_stream_bytes: 16 << 20,
+            context_length: 4096,
+            max_tokens: 512,
+        }
+    }
+}
+
 /// An OpenAI-compatible server (vLLM, llama.cpp's llama-server, TGI, Ollama) that generates in place
 /// of the embedded engine. `Send + Sync`; share it through an `Arc`.
+///
+/// Errors clients see never name the upstream's address nor repeat what it answered; the host's
+/// log has the details.
 #[derive(Debug)]
 pub struct OpenAiUpstream {
     /// `host:port`, for connecting and for the `Host` header.
@@ -52,8 +84,8 @@ pub struct OpenAiUpstream {
     /// The base URL's path without a trailing `/` (such as `/v1`).
     base_path: String,
     info: ModelInfo,
-    max_tokens: u32,
-    response_timeout: Duration,
+    config: UpstreamConfig,
+    pool: Arc<Pool>,
 }
 
 impl OpenAiUpstream {
@@ -93,11 +125,11 @@ impl OpenAiUpstream {
             ),
             base_path: uri.path().trim_end_matches('/').to_owned(),
             info: ModelInfo {
-                id: config.model,
+                id: config.model.clone(),
                 context_length: config.context_length,
             },
-            max_tokens: config.max_tokens,
-            response_timeout: config.response_timeout,
+            config,
+            pool: Arc::default(),
         })
     }
 
@@ -110,7 +142,7 @@ impl OpenAiUpstream {
     /// The most tokens one request may generate.
     #[must_use]
     pub fn max_tokens(&self) -> u32 {
-        self.max_tokens
+        self.config.max_tokens
     }
 
     /// The model's name and context length, as configured.
@@ -119,28 +151,42 @@ impl OpenAiUpstream {
         self.info.clone()
     }
 
+    /// Keep-alive connections to the upstream waiting for the next request.
+    #[must_use]
+    pub fn idle_connections(&self) -> usize {
+        self.pool.idle()
+    }
+
     /// Sends the request to the upstream and streams its answer. Chat prompts go to
     /// `/chat/completions`, text prompts to `/completions`, always with `"stream": true` and
     /// `max_tokens` capped at the configured limit. Events arrive through a bounded channel
     /// ([`EVENT_BUFFER`]), like the engine's; token counts are explained in the
     /// [module docs](super). Cancelling `cancel` or dropping the receiver closes the upstream
     /// connection (the upstream sees the disconnect and stops); after a cancel the stream still
-    /// ends with `Done { finish_reason: Cancelled, .. }`.
+    /// ends with `Done { finish_reason: Cancelled, .. }`. A stream past its deadline, silent for
+    /// longer than the idle timeout, or larger than its byte or delta cap fails and its connection
+    /// is closed.
     ///
     /// # Errors
     /// [`EngineError::Inference`] when the upstream cannot be reached or answers with a non-2xx
-    /// status. Failures later in the stream (a malformed chunk, an error chunk, a connection
-    /// closed before the end) arrive as [`GenerationEvent::Failed`]. No message contains prompt or
-    /// response text.
+    /// status. Failures later in the stream arrive as [`GenerationEvent::Failed`]. No message
+    /// contains prompt or response text, the upstream's address or its answer.
     pub async fn generate(
         &self,
         request: GenerationRequest,
         cancel: CancellationToken,
     ) -> Result<mpsc::Receiver<GenerationEvent>, EngineError> {
         let (endpoint, body) = self.request_body(&request);
+        let max_tokens = request.capped_max_tokens(self.config.max_tokens);
+        let bounds = StreamBounds {
+            deadline: Instant::now() + self.config.stream_timeout,
+            idle: self.config.idle_timeout,
+            max_bytes: self.config.max_stream_bytes,
+            max_deltas: 2 * u64::from(max_tokens) + DELTA_SLACK,
+        };
         let tally = StreamTally::new(endpoint);
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
-        let timeout = self.response_timeout;
+        let timeout = self.config.response_timeout;
         let bounded = async {
             tokio::time::timeout(timeout, self.open(endpoint, &body))
                 .await
@@ -158,7 +204,13 @@ impl OpenAiUpstream {
             return Ok(receiver);
         };
         let (response, connection) = opened?;
-        tokio::spawn(relay(response, connection, tally, cancel, events));
+        let stream = Stream {
+            tally,
+            bounds,
+            cancel,
+            events,
+        };
+        tokio::spawn(relay(response, connection, Arc::clone(&self.pool), stream));
         Ok(receiver)
     }
 
@@ -168,7 +220,7 @@ impl OpenAiUpstream {
             "model": self.info.id,
             "stream": true,
             "stream_options": {"include_usage": true},
-            "max_tokens": request.capped_max_tokens(self.max_tokens),
+            "max_tokens": request.capped_max_tokens(self.config.max_tokens),
             "temperature": decimal(request.temperature),
             "top_p": decimal(request.top_p),
         });
@@ -191,39 +243,69 @@ impl OpenAiUpstream {
         (endpoint, body)
     }
 
-    /// Connects, sends the request and checks the status; returns the streaming body and the
-    /// connection's driver.
+    /// Sends the request on a kept connection (or a new one when none is left, or when the kept
+    /// one turns out closed) and checks the status; returns the streaming body and the connection.
     async fn open(
         &self,
         endpoint: Endpoint,
         body: &Value,
-    ) -> Result<(Incoming, ConnectionDriver), EngineError> {
+    ) -> Result<(Incoming, Connection), EngineError> {
+        let path = format!("{}{}", self.base_path, endpoint.path());
+        let body = Bytes::from(body.to_string());
+        if let Some(kept) = self.pool.take()
+            && let Ok(opened) = self.send(kept, &path, body.clone()).await
+        {
+            return Ok(opened);
+        }
+        let connection = self.connect().await?;
+        self.send(connection, &path, body).await
+    }
+
+    async fn connect(&self) -> Result<Connection, EngineError> {
         let address = &self.address;
         let stream = TcpStream::connect(address).await.map_err(|err| {
-            upstream_error(format!("cannot reach the upstream at {address}: {err}"))
+            warn!(upstream = %address, error = %err, "cannot reach the upstream");
+            upstream_error("the upstream cannot be reached")
         })?;
         let _ = stream.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|err| {
-                upstream_error(format!("HTTP handshake with the upstream failed: {err}"))
+                warn!(upstream = %address, error = %err, "HTTP handshake with the upstream failed");
+                upstream_error("the connection to the upstream failed")
             })?;
-        let connection = AbortOnDropHandle::new(tokio::spawn(connection));
-        let path = format!("{}{}", self.base_path, endpoint.path());
-        let request = Request::post(&path)
+        let driver = AbortOnDropHandle::new(tokio::spawn(connection));
+        Ok(Connection::new(sender, driver))
+    }
+
+    async fn send(
+        &self,
+        mut connection: Connection,
+        path: &str,
+        body: Bytes,
+    ) -> Result<(Incoming, Connection), EngineError> {
+        let address = &self.address;
+        let request = Request::post(path)
             .header(HOST, address)
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "text/event-stream")
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|err| upstream_error(format!("cannot build the upstream request: {err}")))?;
-        let response = sender
+            .body(Full::new(body))
+            .map_err(|_| upstream_error("cannot build the upstream request"))?;
+        let response = connection
+            .sender
             .send_request(request)
             .await
-            .map_err(|err| upstream_error(format!("POST {path} to the upstream failed: {err}")))?;
+            .map_err(|err| {
+                warn!(upstream = %address, %path, error = %err, "the upstream request failed");
+                upstream_error("the request to the upstream failed")
+            })?;
         let status = response.status();
         if !status.is_success() {
+            // The body is never read: whatever the upstream says stays out of clients' errors.
+            warn!(upstream = %address, %path, %status, "the upstream refused the request");
             return Err(upstream_error(format!(
-                "the upstream answered POST {path} with HTTP {status}"
+                "the upstream refused the request (HTTP {})",
+                status.as_u16()
             )));
         }
         Ok((response.into_body(), connection))
@@ -235,88 +317,6 @@ fn decimal(x: f32) -> f64 {
     x.to_string().parse().unwrap_or_else(|_| f64::from(x))
 }
 
-/// Forwards the upstream's stream to `events`, ending it with exactly one `Done` or `Failed` while
-/// the receiver is there. The upstream connection is closed before that last event is sent.
-async fn relay(
-    mut body: Incoming,
-    connection: ConnectionDriver,
-    mut tally: StreamTally,
-    cancel: CancellationToken,
-    events: mpsc::Sender<GenerationEvent>,
-) {
-    let last = read_stream(&mut body, &mut tally, &cancel, &events).await;
-    drop(body);
-    drop(connection);
-    if let Some(last) = last {
-        let _ = events.send(last).await;
-    }
-}
-
-/// Reads the body's events and sends their text; returns the stream's last event, or `None` when
-/// the receiver is gone.
-async fn read_stream(
-    body: &mut Incoming,
-    tally: &mut StreamTally,
-    cancel: &CancellationToken,
-    events: &mpsc::Sender<GenerationEvent>,
-) -> Option<GenerationEvent> {
-    let mut parser = SseParser::default();
-    loop {
-        let frame = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Some(tally.done(FinishReason::Cancelled)),
-            () = events.closed() => return None,
-            frame = body.frame() => frame,
-        };
-        let bytes = match frame {
-            None => {
-                return Some(tally.finish_reason().map_or_else(
-                    || failed("the upstream closed the stream before it finished"),
-                    |reason| tally.done(reason),
-                ));
-            }
-            Some(Err(err)) => {
-                return Some(failed(format!(
-                    "reading the upstream's stream failed: {err}"
-                )));
-            }
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(bytes) => bytes,
-                Err(_trailers) => continue,
-            },
-        };
-        let parsed = match parser.feed(&bytes) {
-            Ok(parsed) => parsed,
-            Err(err) => return Some(failed(err.to_string())),
-        };
-        for event in parsed {
-            let data = match event {
-                SseEvent::Done => {
-                    return Some(tally.done(tally.finish_reason().unwrap_or(FinishReason::Stop)));
-                }
-                SseEvent::Data(data) => data,
-            };
-            match tally.take(&data) {
-                Err(error) => return Some(GenerationEvent::Failed(error)),
-                Ok(Some(text)) => {
-                    if events
-                        .send(GenerationEvent::Text { text, tokens: 1 })
-                        .await
-                        .is_err()
-                    {
-                        return None;
-                    }
-                }
-                Ok(None) => {}
-            }
-        }
-    }
-}
-
-fn failed(message: impl Into<String>) -> GenerationEvent {
-    GenerationEvent::Failed(upstream_error(message))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,11 +324,8 @@ mod tests {
 
     fn upstream(base_url: &str) -> Result<OpenAiUpstream, EngineError> {
         OpenAiUpstream::new(UpstreamConfig {
-            base_url: base_url.into(),
-            model: "m".into(),
-            context_length: 4096,
             max_tokens: 100,
-            response_timeout: Duration::from_secs(60),
+            ..UpstreamConfig::new(base_url, "m")
         })
     }
 

@@ -418,3 +418,5 @@ pub fn check_response(events: &[ClientEvent], host: &Address, client: &Address) 
 pub fn greedy(prompt: &str, max_tokens: u32) -> Value {
     serde_json::json!({"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.0})
 }
+
+pub mod external;

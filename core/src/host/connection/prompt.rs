@@ -194,7 +194,13 @@ impl Connection {
         }
         let until = now.saturating_add(2 * ttl);
         for fingerprint in &session.fingerprints {
-            endpoint.replay().extend(*fingerprint, until, now)?;
+            match endpoint.replay().extend(*fingerprint, until, now) {
+                Ok(()) => {}
+                // A shared store that is down refuses every new init anyway; the session keeps
+                // working and the next prompt extends again.
+                Err(error) if error.code() == ErrorCode::ReplayStoreUnavailable => return Ok(()),
+                Err(error) => return Err(error),
+            }
         }
         session.remembered_until = until;
         Ok(())
