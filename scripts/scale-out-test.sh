@@ -100,8 +100,9 @@ if [[ "$mode" == "--figures" ]]; then
 fi
 
 log="$(mktemp)"
-# One test at a time: each runs model servers on the 2 cores.
-setsid cargo test --locked --release -p confide-node-server \
+# One test at a time: each runs model servers on the 2 cores. `--workspace` keeps the feature set
+# of test-all's `cargo test --workspace`, so these test binaries are the ones it already built.
+setsid cargo test --locked --release --workspace \
   --test scale_out --test real_upstream --test smollm2 -- --test-threads=1 --nocapture \
   >"$log" 2>&1 &
 group=$!

@@ -118,6 +118,14 @@ run_wasm_checks() {
   bash bindings/wasm/scripts/test.sh 2>&1 | tee -a "$TEST_LOG"
 }
 
+# Scale-out with real programs: Redis and nginx (Debian), llama-cpp-python's server (a wheel built
+# once and cached) and SmolLM2 (sha256-checked): two replicas sharing Redis behind nginx, the real
+# OpenAI-compatible upstream, and SmolLM2 through the embedded engine.
+run_scale_out_checks() {
+  step "scale-out: replicas, Redis, nginx, llama-cpp-python, SmolLM2"
+  bash scripts/scale-out-test.sh 2>&1 | tee -a "$TEST_LOG"
+}
+
 # One closing line over every suite: "Summary: N passed, N failed" (cargo's "test result:" lines,
 # node's "# pass N" / "# fail N", pytest's "N passed in Ts" and the other suites' "N passed, N
 # failed[, N skipped]"), with ", N skipped" when anything was skipped.
@@ -147,6 +155,7 @@ run_uniffi_checks
 run_wasm_checks
 run_quick_start
 run_warp_e2e
+run_scale_out_checks
 run_fuzz_smoke
 step "all suites passed"
 print_summary
