@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio_rustls::TlsAcceptor;
 
 mod test_tls;
-use test_tls::test_ca_and_acceptor;
+use test_tls::{accept_on_thread, test_ca_and_acceptor};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confide-node");
 const REAL: &str = concat!(
@@ -470,35 +470,20 @@ fn bad_inputs_exit_64_with_one_line() {
 /// Serves `routes` (path → body) on 127.0.0.1, over TLS when `tls` is given; `/slow` never
 /// answers. Runs until the test ends.
 fn serve(routes: HashMap<String, Vec<u8>>, tls: Option<TlsAcceptor>) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
     let routes = Arc::new(routes);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let routes = routes.clone();
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    match tls {
-                        Some(acceptor) => {
-                            if let Ok(stream) = acceptor.accept(stream).await {
-                                answer_connection(TokioIo::new(stream), routes).await;
-                            }
-                        }
-                        None => answer_connection(TokioIo::new(stream), routes).await,
+    accept_on_thread(move |stream| {
+        let (routes, tls) = (routes.clone(), tls.clone());
+        async move {
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        answer_connection(TokioIo::new(stream), routes).await;
                     }
-                });
+                }
+                None => answer_connection(TokioIo::new(stream), routes).await,
             }
-        });
-    });
-    addr
+        }
+    })
 }
 
 /// Answers the requests of one connection from `routes`.

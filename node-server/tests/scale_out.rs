@@ -16,7 +16,8 @@ use confide_core::signed::{LlmRequest, MessageScheme, SignOptions, SignedMessage
 use confide_node_server::clock::unix_now;
 use confide_node_server::config::ServerConfig;
 use serde_json::json;
-use support::external::{Nginx, Redis, Replica, http_get, metric_sum, required};
+use support::external::{Nginx, Redis, http_get, metric_sum, replica, required};
+use support::process::Serve;
 use support::{Client, EncryptedClient, TestServer, host_key, init_params, wallet};
 
 /// The prompt live sessions send.
@@ -52,8 +53,8 @@ async fn an_init_accepted_at_one_replica_is_a_replay_at_the_other_behind_nginx()
     };
     let redis = Redis::start(&redis_bin);
     let store = redis.url();
-    let a = Replica::start(&["--replay-store", &store]);
-    let b = Replica::start(&["--replay-store", &store]);
+    let a = replica(&["--replay-store", &store]);
+    let b = replica(&["--replay-store", &store]);
     let nginx = Nginx::start(&nginx_bin, [&a.addr, &b.addr]);
     let front = format!("ws://{}/v1/ws", nginx.addr);
 
@@ -100,9 +101,9 @@ async fn a_store_outage_refuses_new_sessions_and_keeps_live_ones_streaming() {
         return;
     };
     let mut redis = Redis::start(&redis_bin);
-    let a = Replica::start(&["--replay-store", &redis.url()]);
-    let b = Replica::start(&["--replay-store", &redis.url()]);
-    let url = |replica: &Replica| format!("ws://{}/v1/ws", replica.addr);
+    let a = replica(&["--replay-store", &redis.url()]);
+    let b = replica(&["--replay-store", &redis.url()]);
+    let url = |replica: &Serve| format!("ws://{}/v1/ws", replica.addr);
     let mut live =
         EncryptedClient::open_url(&url(&a), SignatureScheme::Eip191, wallet(0x43), "live").await;
     streams(&mut live, "before").await;

@@ -3,7 +3,6 @@
 //! OpenAI-compatible server. Each test names the environment variable that gives it the program,
 //! and is skipped (saying so on stdout, which `scripts/scale-out-test.sh` counts) when it is unset.
 
-use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -126,40 +125,15 @@ impl Redis {
     }
 }
 
-/// A `confide-node serve` replica (host key 0x11…11, demo model), its address read from the
-/// startup line.
-pub struct Replica {
-    pub addr: String,
-    _process: Process,
-}
-
-impl Replica {
-    pub fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_confide-node"))
-            .arg("serve")
-            .args(extra)
-            .env("HOST_PRIVATE_KEY", format!("0x{}", "11".repeat(32)))
-            .env("CONFIDE_LISTEN", "127.0.0.1:0")
-            .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no startup line: {line:?}"))
-            .to_owned();
-        Self {
-            addr,
-            _process: Process(Some(child)),
-        }
-    }
+/// A `confide-node serve` replica (host key 0x11…11, demo model) with `extra` flags, its address
+/// read from the startup line; killed on drop.
+pub fn replica(extra: &[&str]) -> super::process::Serve {
+    let mut command = super::process::node();
+    command
+        .arg("serve")
+        .args(extra)
+        .env("HOST_PRIVATE_KEY", format!("0x{}", "11".repeat(32)));
+    super::process::Serve::start(command)
 }
 
 /// nginx running `deploy/nginx/confide.conf` verbatim but for its addresses: its example listen

@@ -37,9 +37,13 @@ pub fn test_ca_and_acceptor(dir: &Path) -> (PathBuf, TlsAcceptor) {
     (ca_pem, TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Terminates TLS on a new 127.0.0.1 port and relays each connection's bytes to `backend`
-/// (plain TCP). Runs on its own thread until the test ends.
-pub fn tls_proxy(acceptor: TlsAcceptor, backend: SocketAddr) -> SocketAddr {
+/// Accepts connections on a new 127.0.0.1 port, each handed to `handle` on its own task, on a
+/// thread and runtime of their own until the test ends.
+pub fn accept_on_thread<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -51,19 +55,27 @@ pub fn tls_proxy(acceptor: TlsAcceptor, backend: SocketAddr) -> SocketAddr {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
-                let (client, _) = listener.accept().await.unwrap();
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let Ok(mut client) = acceptor.accept(client).await else {
-                        return;
-                    };
-                    let Ok(mut host) = tokio::net::TcpStream::connect(backend).await else {
-                        return;
-                    };
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut host).await;
-                });
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(handle(stream));
             }
         });
     });
     addr
+}
+
+/// Terminates TLS on a new 127.0.0.1 port and relays each connection's bytes to `backend`
+/// (plain TCP), as a deployment's load balancer would.
+pub fn tls_proxy(acceptor: TlsAcceptor, backend: SocketAddr) -> SocketAddr {
+    accept_on_thread(move |client| {
+        let acceptor = acceptor.clone();
+        async move {
+            let Ok(mut client) = acceptor.accept(client).await else {
+                return;
+            };
+            let Ok(mut host) = tokio::net::TcpStream::connect(backend).await else {
+                return;
+            };
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut host).await;
+        }
+    })
 }
