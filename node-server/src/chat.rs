@@ -12,79 +12,51 @@ use confide_core::e2ee::{
 };
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use tokio::io::AsyncBufReadExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{WebSocketStream, client_async};
 
 use crate::cli::ChatArgs;
 use crate::clock::unix_now;
-use crate::{http_client, tls};
+use crate::http_client::{self, Target, Transport};
 
 /// The WebSocket, over TCP or TLS.
 type Socket = WebSocketStream<Box<dyn Transport>>;
 
-/// A byte stream a WebSocket runs over: a TCP stream or a TLS stream on one.
-trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
-
 /// Environment variable with the client's wallet key; without it an ephemeral key is used.
 pub const WALLET_KEY_ENV: &str = "CONFIDE_WALLET_KEY";
 
-/// Where the host is: a `ws://` or `wss://` URL's scheme, host and port (80 / 443 by default).
-struct HostUrl {
-    secure: bool,
-    host: String,
-    port: u16,
-}
+/// Where the host is: a `ws://` or `wss://` URL's scheme, host and port.
+struct HostUrl(Target);
 
 impl HostUrl {
     fn parse(url: &str) -> Result<Self, String> {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|_| format!("expected a ws:// or wss:// URL, got {url}"))?;
-        let secure = match uri.scheme_str() {
-            Some("ws") => false,
-            Some("wss") => true,
-            _ => return Err(format!("expected a ws:// or wss:// URL, got {url}")),
-        };
-        let authority = uri
-            .authority()
-            .ok_or_else(|| format!("{url} has no host"))?;
-        Ok(Self {
-            secure,
-            host: authority.host().to_owned(),
-            port: authority
-                .port_u16()
-                .unwrap_or(if secure { 443 } else { 80 }),
-        })
+        Target::of(&uri, "ws", "wss").map(Self)
     }
 
     /// The URL of `path` on the host over HTTP(S).
     fn http(&self, path: &str) -> String {
-        let scheme = if self.secure { "https" } else { "http" };
-        format!("{scheme}://{}:{}{path}", self.host, self.port)
+        let scheme = if self.0.secure { "https" } else { "http" };
+        format!("{scheme}://{}:{}{path}", self.0.host, self.0.port)
     }
 
     /// The URL of `path` on the host over WebSocket.
     fn ws(&self, path: &str) -> String {
-        let scheme = if self.secure { "wss" } else { "ws" };
-        format!("{scheme}://{}:{}{path}", self.host, self.port)
+        let scheme = if self.0.secure { "wss" } else { "ws" };
+        format!("{scheme}://{}:{}{path}", self.0.host, self.0.port)
     }
 
-    /// Opens the WebSocket at `path`, through TLS for `wss://` (certificates checked as in
-    /// [`crate::tls`]).
+    /// Opens the WebSocket at `path`, through TLS for `wss://`.
     async fn open(&self, path: &str) -> Result<Socket, String> {
         let url = self.ws(path);
-        let stream = TcpStream::connect((self.host.as_str(), self.port))
+        let transport = self
+            .0
+            .connect()
             .await
-            .map_err(|err| format!("cannot connect to {url}: {err}"))?;
-        let _ = stream.set_nodelay(true);
-        let transport: Box<dyn Transport> = if self.secure {
-            Box::new(tls::connect(&self.host, stream).await?)
-        } else {
-            Box::new(stream)
-        };
+            .map_err(|err| format!("cannot open {url}: {err}"))?;
         let (socket, _) = client_async(url.as_str(), transport)
             .await
             .map_err(|err| format!("cannot open {url}: {err}"))?;

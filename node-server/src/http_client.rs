@@ -7,6 +7,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::tls;
@@ -27,35 +28,68 @@ pub struct Body {
     pub bytes: Bytes,
 }
 
+/// Where a URL points: whether it asks for TLS, the host and the port (80, or 443 with TLS, when
+/// the URL names none). Shared by the HTTP client and `chat`'s WebSocket.
+pub struct Target {
+    /// Whether the scheme asks for TLS.
+    pub secure: bool,
+    /// The host name or address.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+}
+
+/// A byte stream to a [`Target`]: a TCP stream, or a TLS stream on one.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+
+impl Target {
+    /// Parses `uri`, whose scheme must be `plain` (no TLS) or `secure` (TLS).
+    pub fn of(uri: &Uri, plain: &str, secure: &str) -> Result<Self, String> {
+        let is_secure = match uri.scheme_str() {
+            Some(scheme) if scheme == plain => false,
+            Some(scheme) if scheme == secure => true,
+            _ => {
+                return Err(format!(
+                    "expected a {plain}:// or {secure}:// URL, got {uri}"
+                ));
+            }
+        };
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("{uri} has no host"))?;
+        Ok(Self {
+            secure: is_secure,
+            host: authority.host().to_owned(),
+            port: authority
+                .port_u16()
+                .unwrap_or(if is_secure { 443 } else { 80 }),
+        })
+    }
+
+    /// Connects, through TLS when the scheme asked for it (certificates checked as in
+    /// [`crate::tls`]).
+    pub async fn connect(&self) -> Result<Box<dyn Transport>, String> {
+        let address = format!("{}:{}", self.host, self.port);
+        let stream = TcpStream::connect(&address)
+            .await
+            .map_err(|err| format!("cannot reach {address}: {err}"))?;
+        let _ = stream.set_nodelay(true);
+        Ok(if self.secure {
+            Box::new(tls::connect(&self.host, stream).await?)
+        } else {
+            Box::new(stream)
+        })
+    }
+}
+
 /// Sends one request to `url` (`http://` or `https://`): a GET without `body`, a POST with it.
 /// The answer's body must be at most `cap` bytes.
 pub async fn send(url: &str, body: Option<Body>, cap: usize) -> Result<Answer, String> {
     let uri: Uri = url.parse().map_err(|_| format!("{url} is not a URL"))?;
-    let secure = match uri.scheme_str() {
-        Some("http") => false,
-        Some("https") => true,
-        _ => return Err(format!("{url} must start with http:// or https://")),
-    };
-    let authority = uri
-        .authority()
-        .ok_or_else(|| format!("{url} has no host"))?;
-    let default_port = if secure { 443 } else { 80 };
-    let address = format!(
-        "{}:{}",
-        authority.host(),
-        authority.port_u16().unwrap_or(default_port)
-    );
-    let stream = TcpStream::connect(&address)
-        .await
-        .map_err(|err| format!("cannot reach {address}: {err}"))?;
-    let _ = stream.set_nodelay(true);
+    let transport = Target::of(&uri, "http", "https")?.connect().await?;
     let request = build_request(url, &uri, body)?;
-    if secure {
-        let stream = tls::connect(authority.host(), stream).await?;
-        exchange(TokioIo::new(stream), request, url, cap).await
-    } else {
-        exchange(TokioIo::new(stream), request, url, cap).await
-    }
+    exchange(TokioIo::new(transport), request, url, cap).await
 }
 
 /// The request for `uri`: a GET without `body`, a POST with it.
