@@ -2,7 +2,10 @@
 # Runs every fuzz target of core/fuzz for SECONDS each (default 3600) from its committed corpus,
 # then minimizes the corpus (`cargo fuzz cmin`) so it can be committed again.
 #
-#   scripts/fuzz.sh [SECONDS]
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# With TARGET names only those targets run (two runs of the script with different targets can go
+# side by side, one per core).
 #
 # With FUZZ_SMOKE=1 (what scripts/test-all.sh sets) new inputs go to a temporary directory and the
 # committed corpus is only read, and nothing is minimized: a short check that leaves the tree clean.
@@ -19,6 +22,16 @@ set -uo pipefail
 
 seconds="${1:-3600}"
 targets=(host_engine client_frame host_frame session_data signed_envelope feed warp_codec warp_lp118)
+if [ "$#" -gt 1 ]; then
+  shift
+  for wanted in "$@"; do
+    case " ${targets[*]} " in
+      *" $wanted "*) ;;
+      *) echo "fuzz: unknown target $wanted (known: ${targets[*]})" >&2 && exit 64 ;;
+    esac
+  done
+  targets=("$@")
+fi
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root/core"
