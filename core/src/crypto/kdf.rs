@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::aead::SymmetricKey;
+use super::curve;
 use super::keys::{PublicKey, SecretKey};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -15,13 +16,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// ECDH on secp256k1: the 32-byte x-coordinate of `secret · public`.
 pub fn ecdh_shared_x(secret: &SecretKey, public: &PublicKey) -> Zeroizing<[u8; 32]> {
-    let shared = k256::ecdh::diffie_hellman(
-        secret.signing_key().as_nonzero_scalar(),
-        public.as_inner().as_affine(),
-    );
-    let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(shared.raw_secret_bytes());
-    out
+    curve::ecdh_x(secret.signing_key(), public.as_inner())
 }
 
 /// HKDF-SHA256 (RFC 5869) producing `length` bytes. `salt = None` is the RFC's default (32 zero bytes).

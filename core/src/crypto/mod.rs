@@ -1,9 +1,11 @@
 //! Cryptographic building blocks: secp256k1 keys, ECDH + HKDF, XChaCha20-Poly1305, and the Ethereum
 //! conventions (keccak256, addresses, EIP-191, recoverable signatures), and strict Ed25519 (LLMFeed).
 //!
-//! Everything here is pure Rust (RustCrypto), so the same code runs natively and in wasm.
+//! Everything here is pure Rust (RustCrypto), so the same code runs natively and in wasm, except
+//! ECDH and public-key recovery, which native builds take from libsecp256k1 (`curve`).
 
 mod aead;
+mod curve;
 mod ed25519;
 mod ethereum;
 mod kdf;

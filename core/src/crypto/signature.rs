@@ -3,11 +3,8 @@
 use std::fmt;
 
 use k256::ecdsa::{RecoveryId, Signature};
-use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
-use k256::elliptic_curve::point::DecompressPoint;
-use k256::elliptic_curve::subtle::Choice;
-use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 
+use super::curve;
 use super::ethereum::Address;
 use super::keys::{PublicKey, SecretKey};
 use crate::error::{Error, Result};
@@ -68,35 +65,16 @@ impl RecoverableSignature {
         }
     }
 
-    /// Recovers the public key that produced this signature over `digest`, with one double-scalar
-    /// multiplication as libsecp256k1 does: `Q = (−z·r⁻¹)·G + (s·r⁻¹)·R`, where `R` is the curve
-    /// point with x = r and the recovery id's y parity, and z is `digest` reduced mod n (exactly
-    /// k256's ECDSA `bits2field`). Every input is public, so the arithmetic runs in variable time.
-    /// An `r` that is no curve point's x, or a result at infinity, is `INVALID_SIGNATURE`.
+    /// Recovers the public key that produced this signature over `digest` (libsecp256k1 or k256,
+    /// see `curve`). An `r` that is no curve point's x (including an x ≥ n, which would need the
+    /// x-reduced recovery ids 2 and 3 that `v` cannot express), or a result at infinity, is
+    /// `INVALID_SIGNATURE`.
     pub fn recover(&self, digest: &[u8; 32]) -> Result<PublicKey> {
-        let signing_point = self.signing_point()?;
-        let (r, s) = self.signature.split_scalars();
-        let r_inv = r.invert_vartime();
-        let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
-        let key = ProjectivePoint::lincomb_vartime(&[
-            (ProjectivePoint::GENERATOR, -(*r_inv * z)),
-            (signing_point, *r_inv * *s),
-        ]);
-        k256::PublicKey::from_affine(key.to_affine())
-            .map(PublicKey::from_inner)
-            .map_err(|_| unrecoverable())
-    }
-
-    /// `R`, the signer's nonce point k·G: x = r (an x ≥ n would need the x-reduced recovery ids 2
-    /// and 3, which `v` cannot express) and y of the recovery id's parity.
-    fn signing_point(&self) -> Result<ProjectivePoint> {
         if self.recovery_id.is_x_reduced() {
             return Err(unrecoverable());
         }
-        let y_is_odd = Choice::from(u8::from(self.recovery_id.is_y_odd()));
-        AffinePoint::decompress(&self.signature.r().to_bytes(), y_is_odd)
-            .into_option()
-            .map(ProjectivePoint::from)
+        curve::recover(&self.signature, self.recovery_id.is_y_odd(), digest)
+            .map(PublicKey::from_inner)
             .ok_or_else(unrecoverable)
     }
 
@@ -162,6 +140,11 @@ impl Signer for SecretKey {
 
 #[cfg(test)]
 mod tests {
+    use k256::elliptic_curve::ops::Reduce;
+    use k256::elliptic_curve::point::DecompressPoint;
+    use k256::elliptic_curve::subtle::Choice;
+    use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
+
     use super::*;
 
     fn key() -> SecretKey {
