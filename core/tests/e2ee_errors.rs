@@ -353,6 +353,73 @@ fn message_counter_aad_and_nonce_rules() {
 }
 
 #[test]
+fn frames_read_the_same_whatever_their_key_order() {
+    // `type` as the first key is read in one pass, anywhere else in two: same frame, same error.
+    let host_frames = [
+        (r#"{"type":"pong","id":"p"}"#, r#"{"id":"p","type":"pong"}"#),
+        (
+            r#"{"type":"error","code":"RATE_LIMITED","message":"slow down","id":7}"#,
+            r#"{"code":"RATE_LIMITED","id":7,"type":"error","message":"slow down"}"#,
+        ),
+        (
+            r#"{"type":"encrypted_chunk","session_id":"s","id":"m","payload":{"ciphertextHex":"00","nonceHex":"11","aadHex":"22","index":3},"final":true}"#,
+            r#"{"session_id":"s","payload":{"ciphertextHex":"00","nonceHex":"11","aadHex":"22","index":3},"type":"encrypted_chunk","id":"m","final":true}"#,
+        ),
+        (r#"{"\u0074ype":"pong"}"#, r#"{"type":"pong"}"#),
+    ];
+    for (first, later) in host_frames {
+        assert_eq!(
+            HostFrame::parse(first).unwrap().to_json(),
+            HostFrame::parse(later).unwrap().to_json(),
+            "{first}"
+        );
+    }
+    let request_of = |text: &str| match ClientFrame::parse(text).unwrap() {
+        ClientFrame::Prompt(prompt) => prompt.request,
+        other => panic!("not a prompt: {other:?}"),
+    };
+    let request = request_of(r#"{"type":"prompt","prompt":"hi"}"#);
+    assert_eq!(request, request_of(r#"{"prompt":"hi","type":"prompt"}"#));
+    assert!(!request.contains_key("type"), "{request:?}");
+
+    let invalid = [
+        (
+            r#"{"type":"encrypted_chunk","id":"m"}"#,
+            r#"{"id":"m","type":"encrypted_chunk"}"#,
+        ),
+        (
+            r#"{"type":"warp_drive","x":1}"#,
+            r#"{"x":1,"type":"warp_drive"}"#,
+        ),
+        (
+            r#"{"type":"pong","id":"p"} x"#,
+            r#"{"id":"p","type":"pong"} x"#,
+        ),
+        (
+            r#"{"type":"pong","type":"pong"}"#,
+            r#"{"id":"p","type":"pong","type":"pong"}"#,
+        ),
+        (
+            r#"{"type":"pong","\u0074ype":"pong"}"#,
+            r#"{"type":"pong","type":"pong"}"#,
+        ),
+        (
+            r#"{"type":"pong","id":{"secret":"hunter2"}}"#,
+            r#"{"id":{"secret":"hunter2"},"type":"pong"}"#,
+        ),
+    ];
+    for (first, later) in invalid {
+        let message = assert_code(HostFrame::parse(first), ErrorCode::InvalidMessage);
+        assert_eq!(
+            message,
+            assert_code(HostFrame::parse(later), ErrorCode::InvalidMessage),
+            "{first}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}
+
+#[test]
 fn frame_parser_rejects_garbage_without_echoing_it() {
     for bad in [
         "not json",

@@ -1,11 +1,11 @@
 //! Frames a client sends.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::id::WireId;
-use super::parse::{body, frame_type, unknown_type};
 use super::payload::{EncryptedPayload, SessionInitPayload};
+use super::tagged::{Tagged, parse_tagged};
 use crate::error::Result;
 
 /// `encrypted_session_init` (client → host).
@@ -118,15 +118,7 @@ impl ClientFrame {
     /// Parses a text frame. Invalid JSON, an unknown `type` or a malformed envelope is
     /// `INVALID_MESSAGE`; the message says what was wrong but never echoes payload content.
     pub fn parse(text: &str) -> Result<Self> {
-        Ok(match frame_type(text)?.as_ref() {
-            "encrypted_session_init" => Self::EncryptedSessionInit(body(text)?),
-            "encrypted_message" => Self::EncryptedMessage(body(text)?),
-            "session_init" => Self::SessionInit(body(text)?),
-            "prompt" => Self::Prompt(body(text)?),
-            "stream_cancel" => Self::StreamCancel(body(text)?),
-            "ping" => Self::Ping(body(text)?),
-            other => return Err(unknown_type(other)),
-        })
+        parse_tagged(text)
     }
 
     /// The frame's `type` on the wire.
@@ -170,5 +162,24 @@ impl ClientFrame {
     /// The JSON text of the frame.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("client frames always serialize")
+    }
+}
+
+impl Tagged for ClientFrame {
+    fn variant<'de, D: Deserializer<'de>>(
+        kind: &str,
+        fields: D,
+    ) -> Option<std::result::Result<Self, D::Error>> {
+        Some(match kind {
+            "encrypted_session_init" => {
+                Deserialize::deserialize(fields).map(Self::EncryptedSessionInit)
+            }
+            "encrypted_message" => Deserialize::deserialize(fields).map(Self::EncryptedMessage),
+            "session_init" => Deserialize::deserialize(fields).map(Self::SessionInit),
+            "prompt" => Deserialize::deserialize(fields).map(Self::Prompt),
+            "stream_cancel" => Deserialize::deserialize(fields).map(Self::StreamCancel),
+            "ping" => Deserialize::deserialize(fields).map(Self::Ping),
+            _ => return None,
+        })
     }
 }

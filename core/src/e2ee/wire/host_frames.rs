@@ -1,11 +1,11 @@
 //! Frames a host sends.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use super::id::WireId;
-use super::parse::{body, frame_type, unknown_type};
 use super::payload::EncryptedPayload;
+use super::tagged::{Tagged, parse_tagged};
 use crate::error::{Error, ErrorDetail, Result};
 
 /// Token counts of one response.
@@ -249,21 +249,30 @@ pub enum HostFrame {
 impl HostFrame {
     /// Parses a host frame (client side); malformed input is `INVALID_MESSAGE`.
     pub fn parse(text: &str) -> Result<Self> {
-        Ok(match frame_type(text)?.as_ref() {
-            "connected" => Self::Connected(body(text)?),
-            "pong" => Self::Pong(body(text)?),
-            "session_init_ack" => Self::SessionInitAck(body(text)?),
-            "encrypted_chunk" => Self::EncryptedChunk(body(text)?),
-            "encrypted_response" => Self::EncryptedResponse(body(text)?),
-            "stream_chunk" => Self::StreamChunk(body(text)?),
-            "stream_end" => Self::StreamEnd(body(text)?),
-            "error" => Self::Error(body(text)?),
-            other => return Err(unknown_type(other)),
-        })
+        parse_tagged(text)
     }
 
     /// The JSON text of the frame.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("host frames always serialize")
+    }
+}
+
+impl Tagged for HostFrame {
+    fn variant<'de, D: Deserializer<'de>>(
+        kind: &str,
+        fields: D,
+    ) -> Option<std::result::Result<Self, D::Error>> {
+        Some(match kind {
+            "connected" => Deserialize::deserialize(fields).map(Self::Connected),
+            "pong" => Deserialize::deserialize(fields).map(Self::Pong),
+            "session_init_ack" => Deserialize::deserialize(fields).map(Self::SessionInitAck),
+            "encrypted_chunk" => Deserialize::deserialize(fields).map(Self::EncryptedChunk),
+            "encrypted_response" => Deserialize::deserialize(fields).map(Self::EncryptedResponse),
+            "stream_chunk" => Deserialize::deserialize(fields).map(Self::StreamChunk),
+            "stream_end" => Deserialize::deserialize(fields).map(Self::StreamEnd),
+            "error" => Deserialize::deserialize(fields).map(Self::Error),
+            _ => return None,
+        })
     }
 }

@@ -10,6 +10,7 @@ mod host_frames;
 mod id;
 mod parse;
 mod payload;
+mod tagged;
 
 pub use client_frames::{
     ClientFrame, EncryptedMessageFrame, PingFrame, PlainPromptFrame, PlainSessionInitFrame,

@@ -18,10 +18,6 @@ pub(super) fn frame_type(text: &str) -> Result<std::borrow::Cow<'_, str>> {
         .map_err(|err| Error::invalid_message(describe(&err)))
 }
 
-pub(super) fn body<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|err| Error::invalid_message(describe(&err)))
-}
-
 pub(super) fn unknown_type(kind: &str) -> Error {
     let shown: String = kind.chars().take(32).collect();
     Error::invalid_message(format_args!(
