@@ -101,55 +101,86 @@ pub async fn handshakes_per_second(url: &str) -> f64 {
     HANDSHAKES as f64 / start.elapsed().as_secs_f64()
 }
 
+/// A connection with its session open: encrypted (a [`ClientSession`]) or plaintext.
+pub struct OpenSession {
+    socket: Socket,
+    session: Option<ClientSession>,
+}
+
+/// Connects and opens one session, encrypted or plaintext.
+pub async fn open_session(url: &str, encrypted: bool) -> OpenSession {
+    if encrypted {
+        let wallet = SecretKey::from_bytes(&[0x33; 32]).unwrap();
+        let (socket, mut sessions) = open_sessions(url, 1, &wallet).await;
+        return OpenSession {
+            socket,
+            session: sessions.pop(),
+        };
+    }
+    let (mut socket, _) = connect_async(url).await.unwrap();
+    next_text(&mut socket).await;
+    socket
+        .send(Message::text(
+            json!({"type":"session_init","session_id":"p"}).to_string(),
+        ))
+        .await
+        .unwrap();
+    next_text(&mut socket).await;
+    OpenSession {
+        socket,
+        session: None,
+    }
+}
+
+impl OpenSession {
+    /// Generates `request` on this session: its completion tokens and tokens per second (from
+    /// sending the prompt to `stream_end`).
+    pub async fn generate(&mut self, id: &str, request: &Value) -> (u64, f64) {
+        let frame = match self.session.as_mut() {
+            Some(session) => session
+                .seal_prompt(
+                    &mut rand::rng(),
+                    &WireId::from(id),
+                    request.to_string().as_bytes(),
+                )
+                .unwrap(),
+            None => json!({"type":"prompt","session_id":"p","id":id,"request":request}).to_string(),
+        };
+        let start = Instant::now();
+        self.socket.send(Message::text(frame)).await.unwrap();
+        let tokens = loop {
+            let text = next_text(&mut self.socket).await;
+            match self.session.as_mut() {
+                Some(session) => match session.open(&text).unwrap() {
+                    ClientEvent::End { usage, .. } => break usage.unwrap().completion_tokens,
+                    ClientEvent::Error { code, message, .. } => panic!("{code}: {message}"),
+                    _ => {}
+                },
+                None => {
+                    let frame: Value = serde_json::from_str(&text).unwrap();
+                    assert_ne!(frame["type"], "error", "{frame}");
+                    if frame["type"] == "stream_end" {
+                        break frame["tokens_used"].as_u64().unwrap_or(0);
+                    }
+                }
+            }
+        };
+        (tokens, tokens as f64 / start.elapsed().as_secs_f64())
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
+
 /// One generation of `request`, encrypted or plaintext, on a fresh connection: its completion
 /// tokens and tokens per second (from sending the prompt to `stream_end`).
 pub async fn one_generation(url: &str, encrypted: bool, request: &Value) -> (u64, f64) {
-    let wallet = SecretKey::from_bytes(&[0x33; 32]).unwrap();
-    let (mut socket, mut sessions) = if encrypted {
-        open_sessions(url, 1, &wallet).await
-    } else {
-        let (mut socket, _) = connect_async(url).await.unwrap();
-        next_text(&mut socket).await;
-        socket
-            .send(Message::text(
-                json!({"type":"session_init","session_id":"p"}).to_string(),
-            ))
-            .await
-            .unwrap();
-        next_text(&mut socket).await;
-        (socket, Vec::new())
-    };
-    let frame = match sessions.first_mut() {
-        Some(session) => session
-            .seal_prompt(
-                &mut rand::rng(),
-                &WireId::from("m"),
-                request.to_string().as_bytes(),
-            )
-            .unwrap(),
-        None => json!({"type":"prompt","session_id":"p","id":"m","request":request}).to_string(),
-    };
-    let start = Instant::now();
-    socket.send(Message::text(frame)).await.unwrap();
-    let tokens = loop {
-        let text = next_text(&mut socket).await;
-        match sessions.first_mut() {
-            Some(session) => match session.open(&text).unwrap() {
-                ClientEvent::End { usage, .. } => break usage.unwrap().completion_tokens,
-                ClientEvent::Error { code, message, .. } => panic!("{code}: {message}"),
-                _ => {}
-            },
-            None => {
-                let frame: Value = serde_json::from_str(&text).unwrap();
-                assert_ne!(frame["type"], "error", "{frame}");
-                if frame["type"] == "stream_end" {
-                    break frame["tokens_used"].as_u64().unwrap_or(0);
-                }
-            }
-        }
-    };
-    let _ = socket.close(None).await;
-    (tokens, tokens as f64 / start.elapsed().as_secs_f64())
+    let mut open = open_session(url, encrypted).await;
+    let generated = open.generate("m", request).await;
+    open.close().await;
+    generated
 }
 
 /// Median encrypted and plaintext tokens/s of `request`, measured alternately `runs` times each
