@@ -13,6 +13,7 @@
 mod float;
 mod parse;
 mod pretty;
+mod scan;
 mod value;
 mod write;
 

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 
+use super::scan::first_stop;
 use super::value::{Number, Object, Value};
 
 /// The deepest nesting of arrays and objects accepted.
@@ -18,7 +19,12 @@ pub fn parse(input: &[u8]) -> Result<Value> {
         )
     })?;
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut parser = Parser { text, pos: start };
+    let mut parser = Parser {
+        text,
+        pos: start,
+        pending_entries: Vec::new(),
+        pending_items: Vec::new(),
+    };
     parser.skip_whitespace();
     let value = parser.value(0)?;
     parser.skip_whitespace();
@@ -38,6 +44,12 @@ fn error(at: usize, what: &str) -> Error {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// The entries of the objects being read, innermost last: each object collects on top of its
+    /// parents' and takes its own off in one exact allocation when it closes, instead of growing
+    /// a vector of its own step by step.
+    pending_entries: Vec<(String, Value)>,
+    /// The same for the items of the arrays being read.
+    pending_items: Vec<Value>,
 }
 
 impl Parser<'_> {
@@ -106,21 +118,22 @@ impl Parser<'_> {
     fn array(&mut self, depth: usize) -> Result<Value> {
         self.enter(depth)?;
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let first = self.pending_items.len();
         loop {
             self.skip_whitespace();
-            items.push(self.value(depth)?);
+            let item = self.value(depth)?;
+            self.pending_items.push(item);
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(self.pending_items.drain(first..).collect()));
                 }
                 _ => return Err(self.unexpected("',' or ']'")),
             }
@@ -131,12 +144,12 @@ impl Parser<'_> {
         self.enter(depth)?;
         let start = self.pos;
         self.pos += 1;
-        let mut entries: Vec<(String, Value)> = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Ok(Value::Object(Object::new()));
         }
+        let first = self.pending_entries.len();
         loop {
             self.skip_whitespace();
             if self.peek() != Some(b'"') {
@@ -147,15 +160,16 @@ impl Parser<'_> {
             self.expect(b':', "':'")?;
             self.skip_whitespace();
             let value = self.value(depth)?;
-            entries.push((key, value));
+            self.pending_entries.push((key, value));
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    if has_duplicate_key(&entries) {
+                    if has_duplicate_key(&self.pending_entries[first..]) {
                         return Err(error(start, "an object has the same key twice"));
                     }
+                    let entries = self.pending_entries.drain(first..).collect();
                     return Ok(Value::Object(Object::from_unique_entries(entries)));
                 }
                 _ => return Err(self.unexpected("',' or '}'")),
@@ -169,9 +183,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            let run_len = self.bytes()[run_start..]
-                .iter()
-                .position(|&b| STRING_STOP[usize::from(b)])
+            let run_len = first_stop(&self.bytes()[run_start..], false)
                 .ok_or_else(|| error(self.text.len(), "unterminated string"))?;
             self.pos += run_len;
             let run = &self.text[run_start..self.pos];
@@ -311,17 +323,6 @@ impl Parser<'_> {
         Ok(Number::Float(value))
     }
 }
-
-/// Bytes that end a run of plain string content: `"`, `\\` and the control characters.
-static STRING_STOP: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
-        b += 1;
-    }
-    table
-};
 
 fn has_duplicate_key(entries: &[(String, Value)]) -> bool {
     if entries.len() <= 16 {

@@ -4,6 +4,7 @@
 //! DEL) as lowercase `\uxxxx`, astral ones as a surrogate pair.
 
 use super::float::write_python_float;
+use super::scan::first_stop;
 use super::value::{Number, Value};
 
 /// The order of keys in objects.
@@ -53,7 +54,10 @@ impl Style {
                 }
                 out.push(b']');
             }
-            Value::Object(object) if self.order == KeyOrder::Document => {
+            // Keys already in order (as in most canonical documents) need no sorted copy.
+            Value::Object(object)
+                if self.order == KeyOrder::Document || object.keys().is_sorted() =>
+            {
                 self.write_pairs(object.iter(), out);
             }
             Value::Object(object) => {
@@ -92,14 +96,11 @@ impl Style {
     }
 
     fn write_string(self, text: &str, out: &mut Vec<u8>) {
-        let needs_escape = match self.escaping {
-            Escaping::Utf8 => &ESCAPE_UTF8,
-            Escaping::Ascii => &ESCAPE_ASCII,
-        };
+        let escape_non_ascii = self.escaping == Escaping::Ascii;
         out.reserve(text.len() + 2);
         out.push(b'"');
         let mut rest = text;
-        while let Some(i) = rest.bytes().position(|b| needs_escape[usize::from(b)]) {
+        while let Some(i) = first_stop(rest.as_bytes(), escape_non_ascii) {
             out.extend_from_slice(&rest.as_bytes()[..i]);
             let b = rest.as_bytes()[i];
             if b < 0x80 {
@@ -117,21 +118,6 @@ impl Style {
         out.extend_from_slice(rest.as_bytes());
         out.push(b'"');
     }
-}
-
-/// Bytes that need an escape with raw UTF-8 output: `"`, `\` and the control characters.
-static ESCAPE_UTF8: [bool; 256] = escape_table(false);
-/// … and with ASCII output also DEL and every byte of a non-ASCII character.
-static ESCAPE_ASCII: [bool; 256] = escape_table(true);
-
-const fn escape_table(ascii: bool) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || (ascii && b >= 0x7f);
-        b += 1;
-    }
-    table
 }
 
 fn write_ascii_escape(b: u8, out: &mut Vec<u8>) {
