@@ -78,24 +78,19 @@ impl<'de, F: Tagged> Visitor<'de> for Fields<'_, F> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<F, A::Error> {
-        let unknown = || de::Error::custom("no frame of this type");
-        if let Some(kind) = self.kind {
-            let fields = WithoutType {
-                map,
-                type_seen: false,
-            };
-            return F::variant(kind, MapAccessDeserializer::new(fields))
-                .unwrap_or_else(|| Err(unknown()));
-        }
-        if map.next_key_seed(Text)?.as_deref() != Some("type") {
-            return Err(de::Error::custom("`type` is not the first key"));
-        }
-        let kind = map.next_value_seed(Text)?;
-        let fields = WithoutType {
-            map,
-            type_seen: true,
+        // The kind is known (read in a first pass) or is the value of the first key, `type`.
+        let (kind, type_seen) = match self.kind {
+            Some(kind) => (Cow::Borrowed(kind), false),
+            None => {
+                if map.next_key_seed(Text)?.as_deref() != Some("type") {
+                    return Err(de::Error::custom("`type` is not the first key"));
+                }
+                (map.next_value_seed(Text)?, true)
+            }
         };
-        F::variant(&kind, MapAccessDeserializer::new(fields)).unwrap_or_else(|| Err(unknown()))
+        let fields = WithoutType { map, type_seen };
+        F::variant(&kind, MapAccessDeserializer::new(fields))
+            .unwrap_or_else(|| Err(de::Error::custom("no frame of this type")))
     }
 }
 

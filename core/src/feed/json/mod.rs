@@ -11,6 +11,7 @@
 //! ```
 
 mod float;
+mod key;
 mod parse;
 mod pretty;
 mod scan;

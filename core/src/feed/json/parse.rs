@@ -4,6 +4,9 @@
 
 use crate::error::{Error, ErrorCode, Result};
 
+use std::borrow::Cow;
+
+use super::key::Key;
 use super::scan::first_stop;
 use super::value::{Number, Object, Value};
 
@@ -47,12 +50,12 @@ struct Parser<'a> {
     /// The entries of the objects being read, innermost last: each object collects on top of its
     /// parents' and takes its own off in one exact allocation when it closes, instead of growing
     /// a vector of its own step by step.
-    pending_entries: Vec<(String, Value)>,
+    pending_entries: Vec<(Key, Value)>,
     /// The same for the items of the arrays being read.
     pending_items: Vec<Value>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn bytes(&self) -> &[u8] {
         self.text.as_bytes()
     }
@@ -87,7 +90,7 @@ impl Parser<'_> {
         match self.peek() {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(Value::String),
+            Some(b'"') => self.string().map(|text| Value::String(text.into_owned())),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
@@ -155,7 +158,7 @@ impl Parser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.unexpected("a string key"));
             }
-            let key = self.string()?;
+            let key = Key::new(&self.string()?);
             self.skip_whitespace();
             self.expect(b':', "':'")?;
             self.skip_whitespace();
@@ -177,8 +180,9 @@ impl Parser<'_> {
         }
     }
 
-    /// A string starting at the opening quote; returns its decoded content.
-    fn string(&mut self) -> Result<String> {
+    /// A string starting at the opening quote; returns its decoded content, borrowed from the
+    /// input when it has no escape.
+    fn string(&mut self) -> Result<Cow<'a, str>> {
         self.pos += 1;
         let mut out = String::new();
         loop {
@@ -186,17 +190,18 @@ impl Parser<'_> {
             let run_len = first_stop(&self.bytes()[run_start..], false)
                 .ok_or_else(|| error(self.text.len(), "unterminated string"))?;
             self.pos += run_len;
-            let run = &self.text[run_start..self.pos];
+            let text: &'a str = self.text;
+            let run = &text[run_start..self.pos];
             if out.is_empty() && self.bytes()[self.pos] == b'"' {
-                // No escape: one allocation of the exact size.
+                // No escape: the content as it is in the input.
                 self.pos += 1;
-                return Ok(run.to_owned());
+                return Ok(Cow::Borrowed(run));
             }
             out.push_str(run);
             match self.bytes()[self.pos] {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 b'\\' => self.escape(&mut out)?,
                 _ => return Err(error(self.pos, "a control character inside a string")),
@@ -324,7 +329,7 @@ impl Parser<'_> {
     }
 }
 
-fn has_duplicate_key(entries: &[(String, Value)]) -> bool {
+fn has_duplicate_key(entries: &[(Key, Value)]) -> bool {
     if entries.len() <= 16 {
         return entries
             .iter()

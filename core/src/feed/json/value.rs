@@ -1,6 +1,8 @@
 //! The order-preserving JSON value: objects keep their keys in document order, numbers keep what
 //! Python's `json` module would make of them (an integer of any size, or a double).
 
+use super::key::Key;
+
 /// A JSON value. Objects keep their keys in the order they were read or inserted.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -31,7 +33,7 @@ pub enum Number {
 /// A JSON object: `(key, value)` pairs in order, keys unique.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
 }
 
 impl Object {
@@ -55,9 +57,9 @@ impl Object {
     /// Sets `key` to `value`: in place when the key exists (its position kept), appended otherwise.
     pub fn insert(&mut self, key: impl Into<String>, value: Value) {
         let key = key.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+        match self.entries.iter_mut().find(|(k, _)| k == key.as_str()) {
             Some((_, slot)) => *slot = value,
-            None => self.entries.push((key, value)),
+            None => self.entries.push((Key::new(&key), value)),
         }
     }
 
@@ -88,7 +90,7 @@ impl Object {
     }
 
     /// Builds an object from pairs whose keys the caller knows to be unique (the parser checks).
-    pub(crate) fn from_unique_entries(entries: Vec<(String, Value)>) -> Self {
+    pub(crate) fn from_unique_entries(entries: Vec<(Key, Value)>) -> Self {
         Self { entries }
     }
 }
