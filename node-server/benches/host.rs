@@ -3,8 +3,8 @@
 //! - tokens/s of the demo model encrypted vs plaintext, measured alternately in one run, and the
 //!   per-token cost of encryption derived from the difference;
 //! - an honest client's encrypted tokens/s while 8 connections flood the host with invalid session
-//!   inits, against the same without the flood (adjacent quiet/flooded pairs, the median of their changes; target: within 10%), with
-//!   the flood paced at 1,000 and 4,000 inits/s and unpaced;
+//!   inits, against the same without the flood (adjacent quiet/flooded pairs, the median of their
+//!   changes; target: within 10%), with the flood paced at 1,000 and 4,000 inits/s and unpaced;
 //! - aggregate tokens/s with 1, 2 and 4 slots;
 //! - resident memory of a `confide-node serve` process holding 10,000 idle encrypted sessions.
 //!
@@ -102,9 +102,9 @@ fn invalid_inits() -> Arc<Vec<String>> {
     Arc::new(inits)
 }
 
-/// Sends `inits` (each costs the host an ECDH and a failed decryption,
-/// and every sixth closes the connection) until `stop` is cancelled, one every `interval` when
-/// paced; returns how many were sent.
+/// Sends `inits` (each costs the host an ECDH and a failed decryption, and every sixth closes the
+/// connection) until `stop` is cancelled, one every `interval` when paced; returns how many were
+/// sent.
 async fn flood_invalid_inits(
     url: String,
     inits: Arc<Vec<String>>,
@@ -149,6 +149,7 @@ const FLOOD_PAIRS: usize = 15;
 /// remote attacker can).
 async fn tokens_per_second_under_flood(
     url: &str,
+    inits: &Arc<Vec<String>>,
     rate: Option<u32>,
     nice: i32,
 ) -> (f64, f64, f64, f64) {
@@ -164,7 +165,6 @@ async fn tokens_per_second_under_flood(
         .unwrap();
     let interval =
         rate.map(|rate| Duration::from_secs_f64(FLOOD_CONNECTIONS as f64 / f64::from(rate)));
-    let inits = invalid_inits();
     // The honest client's session is open before the flood: what is measured is its streaming.
     let mut honest = common::open_session(url, true).await;
     for pair in 0..FLOOD_PAIRS {
@@ -174,7 +174,7 @@ async fn tokens_per_second_under_flood(
             .map(|_| {
                 flood_runtime.spawn(flood_invalid_inits(
                     url.to_owned(),
-                    Arc::clone(&inits),
+                    Arc::clone(inits),
                     stop.clone(),
                     interval,
                 ))
@@ -315,9 +315,10 @@ fn main() {
         }
 
         if selected("flood") {
+            let inits = invalid_inits();
             for (rate, nice) in FLOODS {
                 let (quiet, flooded, change, flood_rate) =
-                    tokens_per_second_under_flood(&url, rate, nice).await;
+                    tokens_per_second_under_flood(&url, &inits, rate, nice).await;
                 let change = change * 100.0;
                 let pacing = rate.map_or("unpaced".to_owned(), |rate| format!("paced at {rate}/s"));
                 let pacing = format!("{pacing}, flooder at nice {nice}");

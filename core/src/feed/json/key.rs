@@ -18,13 +18,14 @@ pub(crate) enum Key {
 
 impl Key {
     pub(crate) fn new(text: &str) -> Self {
-        match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= INLINE_LEN => {
-                let mut bytes = [0; INLINE_LEN];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
-                Self::Inline { len, bytes }
-            }
-            _ => Self::Heap(text.into()),
+        if text.len() > INLINE_LEN {
+            return Self::Heap(text.into());
+        }
+        let mut bytes = [0; INLINE_LEN];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Self::Inline {
+            len: text.len() as u8, // ≤ INLINE_LEN
+            bytes,
         }
     }
 

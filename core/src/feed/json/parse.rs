@@ -2,13 +2,12 @@
 //! `Infinity`; duplicate keys, lone surrogates and numbers beyond a double's range are errors; nesting
 //! is limited to [`MAX_DEPTH`]. Errors are `INVALID_JSON` with the byte offset, never the content.
 
-use crate::error::{Error, ErrorCode, Result};
-
 use std::borrow::Cow;
 
 use super::key::Key;
 use super::scan::first_stop;
 use super::value::{Number, Object, Value};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 128;
