@@ -67,7 +67,11 @@ fn signed_with(block: &str, key: &str, value: Option<&str>) -> Vec<u8> {
     match value {
         Some(json) => object.insert(
             key,
-            feed(&format!("{{\"v\":{json}}}")).get("v").unwrap().clone(),
+            feed(&format!("{{\"v\":{json}}}"))
+                .get("v")
+                .unwrap()
+                .clone()
+                .into_owned(),
         ),
         None => {
             object.remove(key);

@@ -4,6 +4,8 @@
 
 mod feed_common;
 
+use std::borrow::Cow;
+
 use confide_core::ErrorCode;
 use confide_core::feed::json::{Number, Value};
 use confide_core::feed::{
@@ -57,20 +59,21 @@ fn all_29_real_feeds_verify() {
 }
 
 /// Toggles the case of the first letter of `text`.
-fn flip(text: &mut String) -> bool {
+fn flip(text: &mut Cow<'_, str>) -> bool {
     let Some(index) = text.find(|c: char| c.is_ascii_alphabetic()) else {
         return false;
     };
     let c = text.as_bytes()[index] ^ 0x20;
-    text.replace_range(index..=index, &(c as char).to_string());
+    (text.to_mut()).replace_range(index..=index, &(c as char).to_string());
     true
 }
 
 /// Changes one character (or, without strings, one digit) somewhere inside `value`.
-fn change_one(value: &mut Value) -> bool {
+fn change_one(value: &mut Value<'_>) -> bool {
     match value {
         Value::String(text) => flip(text),
         Value::Number(Number::Integer(digits)) => {
+            let digits = digits.to_mut();
             let last = digits.pop().unwrap();
             digits.push(if last == '1' { '2' } else { '1' });
             true
@@ -91,7 +94,7 @@ fn change_one(value: &mut Value) -> bool {
                 let mut inner = object.get(&key).unwrap().clone();
                 let changed = change_one(&mut inner);
                 if changed {
-                    object.insert(key, inner);
+                    object.insert(&key, inner);
                 }
                 changed
             })
@@ -111,7 +114,7 @@ fn one_changed_character_in_any_signed_block_makes_every_real_feed_invalid() {
             if !change_one(&mut value) {
                 continue;
             }
-            edited.blocks_mut().insert(block.clone(), value);
+            edited.blocks_mut().insert(block, value);
             let report = evaluate_real(&edited);
             assert_eq!(report.trust_level, TrustLevel::Invalid, "{name}: {block}");
             assert!(report.trusted_blocks.is_empty());
@@ -183,13 +186,15 @@ fn reformatting_keeps_real_feeds_valid_and_another_key_refuses_them() {
     let other = StaticKeys::new().with_signer(feed_common::author().public_key());
     for (name, bytes) in real_feeds() {
         let feed = Feed::parse(&bytes).unwrap();
-        let pretty = Feed::parse(feed.to_pretty_json().as_bytes()).unwrap();
+        let pretty_json = feed.to_pretty_json();
+        let pretty = Feed::parse(pretty_json.as_bytes()).unwrap();
         assert_eq!(
             evaluate_real(&pretty).trust_level,
             TrustLevel::Signed,
             "{name}"
         );
-        let compact = Feed::parse(&feed.to_compact_json()).unwrap();
+        let compact_json = feed.to_compact_json();
+        let compact = Feed::parse(&compact_json).unwrap();
         assert_eq!(
             evaluate_real(&compact).trust_level,
             TrustLevel::Signed,

@@ -19,15 +19,15 @@ fn trusted() -> Vec<String> {
     vec![CERTIFIER.to_owned()]
 }
 
-fn signed() -> Feed {
+fn signed() -> Feed<'static> {
     sign_feed(&feed(SAMPLE), &author(), &SignOptions::new(T0)).unwrap()
 }
 
-fn certified_with(options: CertifyOptions) -> Feed {
+fn certified_with(options: CertifyOptions) -> Feed<'static> {
     certify_feed(&signed(), &certifier(), &options).unwrap()
 }
 
-fn certified() -> Feed {
+fn certified() -> Feed<'static> {
     certified_with(CertifyOptions::new(CERTIFIER, T0 + 10))
 }
 
@@ -35,7 +35,7 @@ fn judge(feed: &Feed, now: i64) -> TrustReport {
     evaluate(feed, &keys(), &options(now, &trusted())).unwrap()
 }
 
-fn edit(feed: &Feed, block: &str, key: &str, value: Value) -> Feed {
+fn edit<'a>(feed: &Feed<'a>, block: &str, key: &str, value: Value<'a>) -> Feed<'a> {
     let mut edited = feed.clone();
     let mut object = edited.get(block).unwrap().as_object().unwrap().clone();
     object.insert(key, value);
@@ -331,7 +331,7 @@ fn sorted_canonicalization_certifications_verify_in_both_escapings() {
     assert!(message.is_ascii());
     block.insert(
         "value",
-        Value::String(base64::encode(&certifier().sign(&message))),
+        Value::string(base64::encode(&certifier().sign(&message))),
     );
     let mut with_cert = feed.clone();
     with_cert
@@ -568,9 +568,10 @@ fn older_placements_and_all_feeds_verify() {
             escaping: Escaping::Ascii,
         },
     );
-    let signature = feed(&format!(
+    let signature_json = format!(
         r#"{{"algorithm":"Ed25519","public_key_hint":"https://old.example/k.pem","value":"{value}"}}"#
-    ));
+    );
+    let signature = feed(&signature_json);
     old.blocks_mut()
         .insert("signature", Value::Object(signature.blocks().clone()));
     let hint_keys = StaticKeys::new().with_hint("https://old.example/k.pem", author().public_key());
@@ -640,9 +641,9 @@ fn older_placements_and_all_feeds_verify() {
     assert_eq!(judge(&all, T0).trust_level, TrustLevel::Invalid);
 }
 
-fn one(key: &str, value: &str) -> Object {
+fn one(key: &str, value: &str) -> Object<'static> {
     let mut object = Object::new();
-    object.insert(key, Value::string(value));
+    object.insert(key, Value::string(value.to_owned()));
     object
 }
 

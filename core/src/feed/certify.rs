@@ -41,7 +41,11 @@ impl CertifyOptions {
 
 /// Adds (or replaces) the feed's certification. `INVALID_FEED` when a target is missing, listed
 /// twice, `all` or `certification`, or when there are no targets.
-pub fn certify_feed(feed: &Feed, key: &Ed25519SecretKey, options: &CertifyOptions) -> Result<Feed> {
+pub fn certify_feed<'a>(
+    feed: &Feed<'a>,
+    key: &Ed25519SecretKey,
+    options: &CertifyOptions,
+) -> Result<Feed<'a>> {
     if options.targets.is_empty() {
         return Err(invalid_feed("a certification needs at least one target"));
     }
@@ -57,21 +61,21 @@ pub fn certify_feed(feed: &Feed, key: &Ed25519SecretKey, options: &CertifyOption
     }
     let canonicalization = Canonicalization::McpCanonicalJsonV1;
     let mut block = Object::new();
-    block.insert("certifier", Value::string(&options.certifier));
+    block.insert("certifier", Value::string(options.certifier.clone()));
     block.insert("targets", Value::strings(&options.targets));
     block.insert("algorithm", Value::string(ED25519));
     block.insert("canonicalization", Value::string(canonicalization.name()));
     if let Some(hint) = &options.key_hint {
-        block.insert("public_key_hint", Value::string(hint));
+        block.insert("public_key_hint", Value::string(hint.clone()));
     }
-    block.insert("issued_at", Value::String(format_rfc3339(options.now)));
+    block.insert("issued_at", Value::string(format_rfc3339(options.now)));
     let expires = options.now + i64::from(options.days) * 86_400;
-    block.insert("expires_at", Value::String(format_rfc3339(expires)));
+    block.insert("expires_at", Value::string(format_rfc3339(expires)));
     let targets: Vec<&str> = options.targets.iter().map(String::as_str).collect();
     let unsigned = Value::Object(block.clone());
     let message =
         certification_message(feed, &targets, &unsigned, canonicalization.signing_style());
-    block.insert("value", Value::String(base64::encode(&key.sign(&message))));
+    block.insert("value", Value::string(base64::encode(&key.sign(&message))));
     let mut certified = feed.clone();
     certified
         .blocks_mut()

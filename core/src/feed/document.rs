@@ -14,16 +14,17 @@ pub const CERTIFICATION: &str = "certification";
 /// The block declaring what is signed and how.
 pub const TRUST: &str = "trust";
 
-/// A feed: its top-level blocks in document order.
+/// A feed: its top-level blocks in document order. A parsed feed borrows its text from the bytes
+/// it was parsed from; [`Feed::into_owned`] detaches it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Feed {
-    blocks: Object,
+pub struct Feed<'a> {
+    blocks: Object<'a>,
 }
 
-impl Feed {
+impl<'a> Feed<'a> {
     /// Parses a feed. `MESSAGE_TOO_LARGE` above [`MAX_FEED_LEN`], `INVALID_JSON` for anything but
     /// strict JSON, `INVALID_FEED` when the document is not an object.
-    pub fn parse(bytes: &[u8]) -> Result<Self> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         if bytes.len() > MAX_FEED_LEN {
             return Err(Error::new(
                 ErrorCode::MessageTooLarge,
@@ -37,30 +38,37 @@ impl Feed {
     }
 
     /// A feed from a parsed value; `INVALID_FEED` unless it is an object.
-    pub fn from_value(value: Value) -> Result<Self> {
+    pub fn from_value(value: Value<'a>) -> Result<Self> {
         match value {
             Value::Object(blocks) => Ok(Self { blocks }),
             _ => Err(invalid_feed("a feed is a JSON object")),
         }
     }
 
+    /// The same feed holding its own copy of every string.
+    pub fn into_owned(self) -> Feed<'static> {
+        Feed {
+            blocks: self.blocks.into_owned(),
+        }
+    }
+
     /// The top-level blocks.
-    pub fn blocks(&self) -> &Object {
+    pub fn blocks(&self) -> &Object<'a> {
         &self.blocks
     }
 
     /// The top-level blocks, for editing.
-    pub fn blocks_mut(&mut self) -> &mut Object {
+    pub fn blocks_mut(&mut self) -> &mut Object<'a> {
         &mut self.blocks
     }
 
     /// The block named `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
         self.blocks.get(name)
     }
 
     /// The block `name` as an object: `None` when absent, `INVALID_FEED` when not an object.
-    pub fn object_block(&self, name: &str) -> Result<Option<&Object>> {
+    pub fn object_block(&self, name: &str) -> Result<Option<&Object<'a>>> {
         match self.blocks.get(name) {
             None => Ok(None),
             Some(Value::Object(object)) => Ok(Some(object)),

@@ -43,7 +43,7 @@ fn strings(object: &Object, key: &str) -> Result<Option<Vec<String>>> {
 fn text(object: &Object, key: &str) -> Result<Option<String>> {
     match object.get(key) {
         None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(Value::String(text)) => Ok(Some(text.to_string())),
         Some(_) => Err(invalid_feed(format!("policy {key} is not a string"))),
     }
 }

@@ -41,7 +41,11 @@ impl SignOptions {
 /// Signs `feed`, replacing any earlier signature; a certification is dropped too, since it vouched
 /// for the earlier signature. `INVALID_FEED` when `trust` is not an object or a listed block is
 /// missing, `signature`/`certification`/`all`, or listed twice.
-pub fn sign_feed(feed: &Feed, key: &Ed25519SecretKey, options: &SignOptions) -> Result<Feed> {
+pub fn sign_feed<'a>(
+    feed: &Feed<'a>,
+    key: &Ed25519SecretKey,
+    options: &SignOptions,
+) -> Result<Feed<'a>> {
     let mut signed = feed.clone();
     let blocks = signed.blocks_mut();
     blocks.remove(SIGNATURE);
@@ -55,7 +59,7 @@ pub fn sign_feed(feed: &Feed, key: &Ed25519SecretKey, options: &SignOptions) -> 
     let hint = options
         .key_hint
         .clone()
-        .map(Value::String)
+        .map(Value::string)
         .or_else(|| trust.get("public_key_hint").cloned())
         .or(old_hint);
     // Placeholder so that `trust` has its final position before the block list is computed.
@@ -74,8 +78,8 @@ pub fn sign_feed(feed: &Feed, key: &Ed25519SecretKey, options: &SignOptions) -> 
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let message = blocks_message(&signed, &names, options.canonicalization.signing_style());
     let mut signature = Object::new();
-    signature.insert("value", Value::String(base64::encode(&key.sign(&message))));
-    signature.insert("created_at", Value::String(format_rfc3339(options.now)));
+    signature.insert("value", Value::string(base64::encode(&key.sign(&message))));
+    signature.insert("created_at", Value::string(format_rfc3339(options.now)));
     signed
         .blocks_mut()
         .insert(SIGNATURE, Value::Object(signature));

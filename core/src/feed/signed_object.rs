@@ -63,7 +63,7 @@ fn field<'a>(trust: &'a Object, signature: &'a Object, keys: &[&str]) -> Result<
 /// The key URLs a feed names, for a caller that fetches keys before verifying: the author's hint
 /// (`public_key_hint`/`key_hint` in `trust`, else in `signature`) and the certification's
 /// `public_key_hint`, each as `(request, hint)`. Malformed blocks are skipped, not errors.
-pub fn key_hints(feed: &Feed) -> Vec<(KeyRequest<'_>, &str)> {
+pub fn key_hints<'f>(feed: &'f Feed<'_>) -> Vec<(KeyRequest<'f>, &'f str)> {
     static EMPTY: Object = Object::new();
     let block = |name: &str| feed.get(name).and_then(Value::as_object);
     let mut hints = Vec::new();
@@ -163,7 +163,7 @@ impl<'a> Declaration<'a> {
 
 /// `trust.signed_blocks`: a non-empty list of distinct names; `["all"]` alone, or a list that names
 /// `trust` and never `signature`/`certification`.
-fn signed_blocks(trust: &Object) -> Result<SignedBlocks<'_>> {
+fn signed_blocks<'a>(trust: &'a Object<'_>) -> Result<SignedBlocks<'a>> {
     let items = trust
         .get("signed_blocks")
         .ok_or_else(|| invalid_feed("trust.signed_blocks is missing"))?

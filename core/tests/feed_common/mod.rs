@@ -81,7 +81,7 @@ pub fn options(now: i64, trusted: &[String]) -> VerifyOptions<'_> {
 }
 
 /// Parses JSON text into a feed.
-pub fn feed(text: &str) -> Feed {
+pub fn feed(text: &str) -> Feed<'_> {
     Feed::parse(text.as_bytes()).unwrap()
 }
 

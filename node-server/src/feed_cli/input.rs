@@ -32,7 +32,7 @@ pub async fn read_feed_bytes(source: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Parses feed bytes; the error is the core's code and message.
-pub fn parse_feed(bytes: &[u8]) -> Result<Feed, String> {
+pub fn parse_feed(bytes: &[u8]) -> Result<Feed<'_>, String> {
     Feed::parse(bytes).map_err(|err| err.to_string())
 }
 

@@ -17,7 +17,8 @@ fn list(text: &str) -> Vec<String> {
 /// Runs `feed sign`.
 pub async fn sign(args: &FeedSignArgs) -> Outcome {
     let key = secret_key(&args.key)?;
-    let feed = parse_feed(&read_feed_bytes(&args.feed).await?)?;
+    let bytes = read_feed_bytes(&args.feed).await?;
+    let feed = parse_feed(&bytes)?;
     let options = SignOptions {
         blocks: args.blocks.as_deref().map(list),
         key_hint: args.key_hint.clone(),
@@ -33,7 +34,8 @@ pub async fn sign(args: &FeedSignArgs) -> Outcome {
 /// Runs `feed certify`.
 pub async fn certify(args: &FeedCertifyArgs) -> Outcome {
     let key = secret_key(&args.key)?;
-    let feed = parse_feed(&read_feed_bytes(&args.feed).await?)?;
+    let bytes = read_feed_bytes(&args.feed).await?;
+    let feed = parse_feed(&bytes)?;
     let mut options = CertifyOptions::new(&args.certifier, now(args.now.as_deref())?);
     options.targets = list(&args.targets);
     options.days = args.days;

@@ -13,7 +13,8 @@ use super::{FeedVerifyArgs, Outcome};
 /// 1 invalid, 2 unsigned).
 pub async fn run(args: &FeedVerifyArgs) -> Outcome {
     let now = now(args.now.as_deref())?;
-    let feed = parse_feed(&read_feed_bytes(&args.feed).await?)?;
+    let bytes = read_feed_bytes(&args.feed).await?;
+    let feed = parse_feed(&bytes)?;
     let policy = match &args.policy {
         Some(path) => Some(read_policy(path).await?),
         None => None,
@@ -75,7 +76,7 @@ async fn read_policy(source: &str) -> Result<CertifierPolicy, String> {
 
 /// Fetches the keys the feed's hints name that no flag supplied; failures become warnings.
 async fn fetch_hinted_keys(
-    feed: &Feed,
+    feed: &Feed<'_>,
     mut keys: StaticKeys,
     certifier_key_given: bool,
     warnings: &mut Vec<String>,

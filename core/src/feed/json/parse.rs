@@ -12,8 +12,9 @@ use crate::error::{Error, ErrorCode, Result};
 /// The deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 128;
 
-/// Parses one JSON document (a leading UTF-8 byte order mark is skipped).
-pub fn parse(input: &[u8]) -> Result<Value> {
+/// Parses one JSON document (a leading UTF-8 byte order mark is skipped). Strings without escapes
+/// and integers borrow from `input`.
+pub fn parse(input: &[u8]) -> Result<Value<'_>> {
     let text = std::str::from_utf8(input).map_err(|e| {
         error(
             e.valid_up_to(),
@@ -49,9 +50,9 @@ struct Parser<'a> {
     /// The entries of the objects being read, innermost last: each object collects on top of its
     /// parents' and takes its own off in one exact allocation when it closes, instead of growing
     /// a vector of its own step by step.
-    pending_entries: Vec<(Key, Value)>,
+    pending_entries: Vec<(Key, Value<'a>)>,
     /// The same for the items of the arrays being read.
-    pending_items: Vec<Value>,
+    pending_items: Vec<Value<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -85,11 +86,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value> {
+    fn value(&mut self, depth: usize) -> Result<Value<'a>> {
         match self.peek() {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(|text| Value::String(text.into_owned())),
+            Some(b'"') => self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
@@ -98,7 +99,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &str, value: Value) -> Result<Value> {
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>> {
         if self.text[self.pos..].starts_with(word) {
             self.pos += word.len();
             Ok(value)
@@ -117,7 +118,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value> {
+    fn array(&mut self, depth: usize) -> Result<Value<'a>> {
         self.enter(depth)?;
         self.pos += 1;
         self.skip_whitespace();
@@ -142,7 +143,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value> {
+    fn object(&mut self, depth: usize) -> Result<Value<'a>> {
         self.enter(depth)?;
         let start = self.pos;
         self.pos += 1;
@@ -277,7 +278,7 @@ impl<'a> Parser<'a> {
         count
     }
 
-    fn number(&mut self) -> Result<Number> {
+    fn number(&mut self) -> Result<Number<'a>> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -309,14 +310,15 @@ impl<'a> Parser<'a> {
                 return Err(self.unexpected("a digit in the exponent"));
             }
         }
-        let token = &self.text[start..self.pos];
+        let text: &'a str = self.text;
+        let token = &text[start..self.pos];
         if !is_float {
             let canonical = if negative && token == "-0" {
                 "0"
             } else {
                 token
             };
-            return Ok(Number::Integer(canonical.to_owned()));
+            return Ok(Number::Integer(Cow::Borrowed(canonical)));
         }
         let value: f64 = token
             .parse()
@@ -328,7 +330,7 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn has_duplicate_key(entries: &[(Key, Value)]) -> bool {
+fn has_duplicate_key(entries: &[(Key, Value<'_>)]) -> bool {
     if entries.len() <= 16 {
         return entries
             .iter()
@@ -359,6 +361,30 @@ mod tests {
         assert_eq!(items[1], Value::Number(Number::Integer("0".into())));
         assert_eq!(items[2], Value::Number(Number::Float(100.0)));
         assert_eq!(items[3], Value::string("xé😀"));
+    }
+
+    #[test]
+    fn text_without_escapes_borrows_from_the_input_and_into_owned_detaches_it() {
+        let input = br#"{"plain":"abc","escaped":"a\nb","n":-12}"#.to_vec();
+        let value = parse(&input).unwrap();
+        let object = value.as_object().unwrap();
+        assert!(matches!(
+            object.get("plain"),
+            Some(Value::String(Cow::Borrowed("abc")))
+        ));
+        assert!(
+            matches!(object.get("escaped"), Some(Value::String(Cow::Owned(text))) if text == "a\nb")
+        );
+        assert!(matches!(
+            object.get("n"),
+            Some(Value::Number(Number::Integer(Cow::Borrowed("-12"))))
+        ));
+        let owned: Value<'static> = value.clone().into_owned();
+        drop(input);
+        assert_eq!(
+            owned.as_object().unwrap().get("plain"),
+            Some(&Value::string("abc"))
+        );
     }
 
     #[test]

@@ -75,7 +75,11 @@ impl Style {
         self.write_pairs(entries.iter().copied(), out);
     }
 
-    fn write_pairs<'v>(self, pairs: impl Iterator<Item = (&'v str, &'v Value)>, out: &mut Vec<u8>) {
+    fn write_pairs<'v, 'a: 'v>(
+        self,
+        pairs: impl Iterator<Item = (&'v str, &'v Value<'a>)>,
+        out: &mut Vec<u8>,
+    ) {
         out.push(b'{');
         for (i, (key, value)) in pairs.enumerate() {
             if i > 0 {
