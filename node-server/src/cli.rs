@@ -150,11 +150,12 @@ pub struct ServeArgs {
     /// (bursts up to two seconds' worth; more get HTTP 429).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub http_rate_limit: u32,
-    /// Threads running session-init cryptography (default: half the cores, at least one).
+    /// Threads running session-init cryptography while a generation streams (default: half the
+    /// cores, at least one; while nothing streams, inits use every core at full priority).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub init_workers: Option<u16>,
-    /// Nice value of the init threads, 0–19: under CPU contention, streaming to open sessions
-    /// comes before new handshakes (0 = same priority; Linux only).
+    /// Nice value of those threads, 0–19: under CPU contention, streaming to open sessions comes
+    /// before new handshakes (0 = same priority; Linux only).
     #[arg(long, default_value_t = crate::config::DEFAULT_INIT_NICE, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub init_nice: i32,
     /// How long a socket write may wait for a client that does not read; past it the connection

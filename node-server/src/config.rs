@@ -38,7 +38,7 @@ pub struct Limits {
     pub inits_per_second: u32,
     /// `POST` requests per second across the host (auth challenges, one-shot inference).
     pub http_requests_per_second: u32,
-    /// Threads running session-init cryptography.
+    /// Threads running session-init cryptography while a generation streams.
     pub init_workers: usize,
     /// Nice value of those threads (0–19): how far new handshakes yield to streaming under load.
     pub init_nice: i32,

@@ -8,6 +8,7 @@ use confide_core::{Error, ErrorCode, ErrorDetail};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::init_pool::StreamMark;
 use crate::backend::Backend;
 use crate::inference::{ChatTurn, EngineError, GenerationEvent, GenerationRequest, PromptInput};
 
@@ -82,7 +83,7 @@ fn engine_event(event: GenerationEvent) -> host::GenerationEvent {
 }
 
 /// Starts a task that waits for the backend (a free slot, or the upstream's answer) and forwards
-/// its events to `updates`. `updates` is unbounded — a generation produces at most `max_tokens`
+/// its events to `updates`, holding `streaming` (new handshakes yield to it) until it ends. `updates` is unbounded — a generation produces at most `max_tokens`
 /// events — so a backend never waits for a client; a connection that goes away drops its receiver,
 /// which ends the task and, through the backend's channel, the generation.
 pub fn spawn_generation(
@@ -91,8 +92,10 @@ pub fn spawn_generation(
     id: GenerationId,
     cancel: CancellationToken,
     updates: mpsc::UnboundedSender<GenerationUpdate>,
+    streaming: StreamMark,
 ) {
     tokio::spawn(async move {
+        let _streaming = streaming;
         match backend.generate(request, cancel).await {
             Err(error) => {
                 let _ = updates.send((id, host::GenerationEvent::Failed(protocol_error(&error))));

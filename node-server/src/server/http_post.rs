@@ -58,6 +58,8 @@ async fn run_inference(state: &AppState, body: Incoming) -> Result<String, Error
     let one_shot = state.endpoint.admit_one_shot(&body, unix_now())?;
     let model = state.model(one_shot.model.as_deref())?;
     let cancel = state.abort_generations.child_token();
+    // New handshakes yield to this generation until it ends (server/init_pool.rs).
+    let _streaming = state.init_pool.streaming();
     let mut events = model
         .backend
         .generate(generation_request(&one_shot.request), cancel.clone())

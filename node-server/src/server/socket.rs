@@ -217,6 +217,7 @@ impl Driver {
             start.id,
             cancel.clone(),
             self.updates_tx.clone(),
+            self.state.init_pool.streaming(),
         );
         let running = Running {
             cancel,
