@@ -84,9 +84,11 @@ pub struct Policy {
     pub require_fresh_init: bool,
 }
 
-/// Init threads' nice value by default: under CPU contention they get about a tenth of a core's
-/// share against the threads that stream (Linux's weight for nice 10 is 110 against 1024).
-pub const DEFAULT_INIT_NICE: i32 = 10;
+/// Init threads' nice value by default, for the lane that runs while generations stream: under CPU
+/// contention they get the leftovers (Linux's weight for nice 19 is 15 against 1024), so a flood of
+/// session inits costs the streams as little as the host can make it. While nothing streams, inits
+/// run at full priority regardless (server/init_pool.rs).
+pub const DEFAULT_INIT_NICE: i32 = 19;
 
 /// Init workers by default: half the cores (at least one), so a flood of session inits can never
 /// take the cores that stream tokens to everyone else.
