@@ -47,8 +47,8 @@ pub const STREAM_GRACE: Duration = Duration::from_secs(2);
 /// The two lanes of init threads; dropping the pool lets them finish the queued jobs and exit.
 pub struct InitPool<J: Job = InitJob> {
     full_priority: Sender<Task<J>>,
-    yielding: Sender<Task<J>>,
-    streams: Arc<Streams>,
+    /// The yielding lane and when to use it, shared with the full-priority threads.
+    diversion: Diversion<J>,
 }
 
 /// The generations streaming now, and when the last one ended.
@@ -89,7 +89,7 @@ impl Drop for StreamMark {
     }
 }
 
-/// Where the full-priority lane sends a job while streams are protected.
+/// Where a job goes instead of the full-priority lane while streams are protected.
 struct Diversion<J: Job> {
     streams: Arc<Streams>,
     yielding: Sender<Task<J>>,
@@ -122,30 +122,27 @@ impl<J: Job> InitPool<J> {
         });
         let yielding = start_lane("confide-init-yielding", workers.max(1), nice, None)?;
         let cores = thread::available_parallelism().map_or(1, usize::from);
-        let diversion = Diversion {
-            streams: Arc::clone(&streams),
-            yielding: yielding.clone(),
-        };
-        let full_priority = start_lane("confide-init", cores, 0, Some(diversion))?;
+        let diversion = Diversion { streams, yielding };
+        let full_priority = start_lane("confide-init", cores, 0, Some(diversion.clone()))?;
         Ok(Self {
             full_priority,
-            yielding,
-            streams,
+            diversion,
         })
     }
 
     /// Marks a generation as streaming for as long as the mark is held.
     pub fn streaming(&self) -> StreamMark {
-        self.streams.active.fetch_add(1, Ordering::Relaxed);
-        StreamMark(Arc::clone(&self.streams))
+        let streams = &self.diversion.streams;
+        streams.active.fetch_add(1, Ordering::Relaxed);
+        StreamMark(Arc::clone(streams))
     }
 
     /// Runs `job` on an init thread and waits for its outcome without blocking the runtime.
     pub async fn run(&self, job: J) -> J::Outcome {
         let (outcome, receive) = oneshot::channel();
         // Chosen here too, so that while streams are protected a job takes one hop, not two.
-        let lane = if self.streams.protecting() {
-            &self.yielding
+        let lane = if self.diversion.streams.protecting() {
+            &self.diversion.yielding
         } else {
             &self.full_priority
         };

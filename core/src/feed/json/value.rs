@@ -152,8 +152,9 @@ impl<'a> Value<'a> {
     /// An array of strings, each an owned copy.
     pub fn strings<S: AsRef<str>>(items: &[S]) -> Self {
         Self::Array(
-            (items.iter())
-                .map(|s| Self::String(Cow::Owned(s.as_ref().to_owned())))
+            items
+                .iter()
+                .map(|s| Self::string(s.as_ref().to_owned()))
                 .collect(),
         )
     }
