@@ -3,7 +3,7 @@
 mod support;
 
 use confide_core::crypto::{Address, PublicKey, RecoverableSignature, Signer, sha256};
-use confide_core::e2ee::{ClientEvent, ClientSession, SignatureScheme, WireId};
+use confide_core::e2ee::{ClientEvent, ClientSession, HostKeys, SignatureScheme, WireId};
 use confide_core::hex;
 use confide_core::signed::{RawSignedMessage, VerifyPolicy};
 use confide_core::{ErrorCode, ErrorDetail, Result};
@@ -229,5 +229,30 @@ fn init_carries_the_timestamp_inside_the_encrypted_session_data() {
             .unwrap();
         let data = session_data(&init);
         assert_eq!((data.timestamp, data.chain_id), (None, None));
+    }
+}
+
+#[test]
+fn sessions_from_remembered_host_keys_are_accepted_with_and_without_the_table() {
+    let mut keys = HostKeys::new(2);
+    let encoded = host_key().public_key().to_compressed();
+    for (round, scheme) in [SignatureScheme::Eip191, SignatureScheme::SdkTranscript]
+        .into_iter()
+        .cycle()
+        .take(4)
+        .enumerate()
+    {
+        let mut client = keys.session(&encoded, scheme).unwrap();
+        assert_eq!(keys.has_table(&encoded), round > 0);
+        let init = client
+            .init_message(&wallet_key(), &mut rng(), &params("s1"))
+            .unwrap();
+        let ack = Host::new().accept(&init_frame(&init)).unwrap();
+        assert_eq!(
+            client.open(&ack).unwrap(),
+            ClientEvent::Ack {
+                client_address: wallet_key().address()
+            }
+        );
     }
 }

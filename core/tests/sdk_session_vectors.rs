@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use confide_core::crypto::{PublicKey, SecretKey, SymmetricKey, ecdh_shared_x, hkdf_sha256};
+use confide_core::crypto::{
+    PrecomputedPublicKey, PublicKey, SecretKey, SymmetricKey, ecdh_shared_x, hkdf_sha256,
+};
 use confide_core::e2ee::wire::SessionInitAckFrame;
 use confide_core::e2ee::{ClientSession, InitParams, InitSecrets, SignatureScheme, WireId};
 use confide_core::hex;
@@ -101,11 +103,25 @@ fn host_accepts_the_sdk_init_and_recovers_the_true_address() {
 fn client_reproduces_the_sdk_init_and_message_bytes() {
     let v = vectors();
     let host_public = PublicKey::from_hex(text(&v, "/inputs/node_pub_compressed")).unwrap();
-    let mut client = ClientSession::new(host_public, SignatureScheme::SdkTranscript);
+    reproduces_the_sdk_bytes(&v, ClientSession::new(host_public, SignatureScheme::SdkTranscript));
+}
+
+#[test]
+fn client_with_the_host_keys_table_reproduces_the_same_bytes() {
+    let v = vectors();
+    let host_public = PublicKey::from_hex(text(&v, "/inputs/node_pub_compressed")).unwrap();
+    let table = PrecomputedPublicKey::new(host_public);
+    assert_eq!(table.public_key(), &host_public);
+    let client = ClientSession::with_precomputed_host(table, SignatureScheme::SdkTranscript);
+    assert_eq!(client.host_address(), host_public.address());
+    reproduces_the_sdk_bytes(&v, client);
+}
+
+fn reproduces_the_sdk_bytes(v: &Value, mut client: ClientSession) {
     let secrets = InitSecrets {
-        ephemeral: key(&v, "/inputs/eph_priv"),
-        session_key: SymmetricKey::from_slice(&bytes(&v, "/message_0/session_key_hex")).unwrap(),
-        nonce: bytes(&v, "/session_init/payload/nonceHex")
+        ephemeral: key(v, "/inputs/eph_priv"),
+        session_key: SymmetricKey::from_slice(&bytes(v, "/message_0/session_key_hex")).unwrap(),
+        nonce: bytes(v, "/session_init/payload/nonceHex")
             .try_into()
             .unwrap(),
         salt: Some([0u8; 32]),
@@ -122,7 +138,7 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
     };
     let frame: Value = serde_json::from_str(
         &client
-            .init_message_with(&key(&v, "/inputs/client_priv"), &params, secrets)
+            .init_message_with(&key(v, "/inputs/client_priv"), &params, secrets)
             .unwrap(),
     )
     .unwrap();
@@ -141,8 +157,8 @@ fn client_reproduces_the_sdk_init_and_message_bytes() {
     }
     assert_eq!(frame["payload"]["recid"], 1);
 
-    let message_plaintext = text(&v, "/message_0/plaintext");
-    let nonce = bytes(&v, "/message_0/payload/nonceHex").try_into().unwrap();
+    let message_plaintext = text(v, "/message_0/plaintext");
+    let nonce = bytes(v, "/message_0/payload/nonceHex").try_into().unwrap();
     let sealed: Value = serde_json::from_str(
         &client
             .seal_prompt_with_nonce(&WireId::from("m0"), message_plaintext.as_bytes(), nonce)

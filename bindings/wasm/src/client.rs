@@ -1,9 +1,11 @@
 //! The client side of an E2EE session (`ClientSession`): init frame, sealed prompts, opened host
 //! frames, close.
 
-use confide_core::ErrorCode;
-use confide_core::crypto::{PublicKey, SecretKey, Signer};
-use confide_core::e2ee::{self, InitParams, PromptRequest, SignatureScheme, WireId};
+use std::cell::RefCell;
+
+use confide_core::crypto::{SecretKey, Signer};
+use confide_core::e2ee::{self, HostKeys, InitParams, PromptRequest, SignatureScheme, WireId};
+use confide_core::{ErrorCode, hex};
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -14,6 +16,15 @@ use crate::json;
 use crate::keys::secret_key_arg;
 use crate::rng::os_rng;
 use crate::signer::JsSigner;
+
+/// Hosts remembered across sessions: each key is parsed once and, from the second session with a
+/// host on, the init's ECDH uses the key's table of multiples (~80 KB each; docs/WASM.md).
+const REMEMBERED_HOSTS: usize = 4;
+
+thread_local! {
+    /// The host keys of this module's sessions (a wasm module has one thread).
+    static HOST_KEYS: RefCell<HostKeys> = RefCell::new(HostKeys::new(REMEMBERED_HOSTS));
+}
 
 /// Who signs the session init.
 enum SessionSigner {
@@ -43,11 +54,10 @@ impl ClientSession {
         #[wasm_bindgen(unchecked_param_type = "ClientSessionOptions")] opts: JsValue,
     ) -> Result<ClientSession> {
         let opts = args::object(&opts, "opts", false)?.unwrap_or_default();
-        let host_public = PublicKey::from_hex(&args::required_string(
-            &opts,
-            "hostPublicKey",
-            "opts.hostPublicKey",
-        )?)
+        let host_public = hex::decode(
+            "public key",
+            &args::required_string(&opts, "hostPublicKey", "opts.hostPublicKey")?,
+        )
         .into_js()?;
         let scheme = match args::opt_string(&opts, "scheme", "opts.scheme")?.as_deref() {
             None => SignatureScheme::Eip191,
@@ -74,8 +84,11 @@ impl ClientSession {
                 ));
             }
         };
+        let session = HOST_KEYS
+            .with_borrow_mut(|keys| keys.session(&host_public, scheme))
+            .into_js()?;
         Ok(Self {
-            session: e2ee::ClientSession::new(host_public, scheme),
+            session,
             signer: Some(signer),
         })
     }

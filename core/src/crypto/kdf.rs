@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 use super::aead::SymmetricKey;
 use super::curve;
 use super::keys::{PublicKey, SecretKey};
+use super::precomputed::PrecomputedPublicKey;
 use crate::error::{Error, ErrorCode, Result};
 
 /// SHA-256 of `data`.
@@ -14,9 +15,31 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
+/// The public side of an ECDH: a [`PublicKey`], or a [`PrecomputedPublicKey`] (the same answer,
+/// faster when one peer's key is used for many exchanges).
+pub trait EcdhPublic {
+    /// The 32-byte x-coordinate of `secret · self`, in constant time.
+    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]>;
+}
+
+impl EcdhPublic for PublicKey {
+    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
+        curve::ecdh_x(secret.signing_key(), self.as_inner())
+    }
+}
+
+impl EcdhPublic for PrecomputedPublicKey {
+    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
+        self.ecdh_x(secret)
+    }
+}
+
 /// ECDH on secp256k1: the 32-byte x-coordinate of `secret · public`.
-pub fn ecdh_shared_x(secret: &SecretKey, public: &PublicKey) -> Zeroizing<[u8; 32]> {
-    curve::ecdh_x(secret.signing_key(), public.as_inner())
+pub fn ecdh_shared_x(
+    secret: &SecretKey,
+    public: &(impl EcdhPublic + ?Sized),
+) -> Zeroizing<[u8; 32]> {
+    public.shared_x(secret)
 }
 
 /// HKDF-SHA256 (RFC 5869) producing `length` bytes. `salt = None` is the RFC's default (32 zero bytes).
@@ -42,7 +65,7 @@ pub fn hkdf_sha256(
 /// The E2EE session-init key: HKDF-SHA256(ikm = ECDH x, salt, info), 32 bytes.
 pub fn derive_session_key(
     secret: &SecretKey,
-    public: &PublicKey,
+    public: &(impl EcdhPublic + ?Sized),
     salt: Option<&[u8]>,
     info: &[u8],
 ) -> SymmetricKey {

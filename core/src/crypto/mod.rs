@@ -10,11 +10,13 @@ mod ed25519;
 mod ethereum;
 mod kdf;
 mod keys;
+mod precomputed;
 mod signature;
 
 pub use aead::{NONCE_LEN, Nonce, SymmetricKey, TAG_LEN, random_nonce};
 pub use ed25519::{ED25519_KEY_LEN, ED25519_SIGNATURE_LEN, Ed25519PublicKey, Ed25519SecretKey};
 pub use ethereum::{Address, eip191_hash, keccak256};
-pub use kdf::{derive_session_key, ecdh_shared_x, hkdf_sha256, sha256};
+pub use kdf::{EcdhPublic, derive_session_key, ecdh_shared_x, hkdf_sha256, sha256};
 pub use keys::{PublicKey, SecretKey};
+pub use precomputed::PrecomputedPublicKey;
 pub use signature::{RecoverableSignature, Signer, VByte};

@@ -2,15 +2,17 @@
 //! prompts with the `message_N` counter, and opens the host's frames with every check of §3,
 //! including the host's signed usage receipt.
 //!
-//! Files: `event` (what `open` returns, and its canonical JSON for the bindings), `receipt` (the
-//! receipt check).
+//! Files: `event` (what `open` returns, and its canonical JSON for the bindings), `host_keys` (host
+//! keys remembered across sessions, with their tables), `receipt` (the receipt check).
 
 mod event;
+mod host_keys;
 mod receipt;
 
 use std::collections::HashMap;
 
 use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use super::replay::{
     CHUNK_AAD_PREFIX, FINAL_AAD, MESSAGE_AAD_PREFIX, NonceRegistry, parse_indexed_aad,
@@ -23,12 +25,14 @@ use super::wire::{
     StreamEndFrame, WireId,
 };
 use crate::crypto::{
-    Address, Nonce, PublicKey, SecretKey, Signer, SymmetricKey, derive_session_key, random_nonce,
+    Address, EcdhPublic, Nonce, PrecomputedPublicKey, PublicKey, SecretKey, Signer, SymmetricKey,
+    derive_session_key, random_nonce,
 };
 use crate::error::{Error, ErrorCode, ErrorDetail, Result};
 use crate::hex;
 
 pub use event::{ClientEvent, TokenLimit};
+pub use host_keys::HostKeys;
 pub use receipt::VerifiedReceipt;
 use receipt::{ExpectedReceipt, ResponseDigest};
 
@@ -86,6 +90,31 @@ impl InitSecrets {
     }
 }
 
+/// The host's public key, with or without its table of multiples.
+#[derive(Debug)]
+enum HostKey {
+    Plain(PublicKey),
+    Precomputed(PrecomputedPublicKey),
+}
+
+impl HostKey {
+    fn public_key(&self) -> &PublicKey {
+        match self {
+            Self::Plain(key) => key,
+            Self::Precomputed(table) => table.public_key(),
+        }
+    }
+}
+
+impl EcdhPublic for HostKey {
+    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
+        match self {
+            Self::Plain(key) => key.shared_x(secret),
+            Self::Precomputed(table) => table.shared_x(secret),
+        }
+    }
+}
+
 /// Progress of one response.
 #[derive(Clone, Debug, Default)]
 struct ResponseState {
@@ -111,8 +140,8 @@ struct Established {
 /// returns. The session key is zeroized on [`close`](Self::close) and on drop.
 #[derive(Debug)]
 pub struct ClientSession {
-    host_public: PublicKey,
-    /// The address of `host_public`: the only signer whose receipts this session accepts.
+    host: HostKey,
+    /// The address of the host key: the only signer whose receipts this session accepts.
     host_address: Address,
     scheme: SignatureScheme,
     state: Option<Established>,
@@ -121,9 +150,20 @@ pub struct ClientSession {
 impl ClientSession {
     /// A session with the host whose public key is `host_public`, signing the init with `scheme`.
     pub fn new(host_public: PublicKey, scheme: SignatureScheme) -> Self {
+        Self::with_host(HostKey::Plain(host_public), scheme)
+    }
+
+    /// [`new`](Self::new) with the host key's table of multiples, which makes the init's ECDH
+    /// faster where curve arithmetic is slow (wasm): for clients that open many sessions to one
+    /// host, built once and shared by them.
+    pub fn with_precomputed_host(host: PrecomputedPublicKey, scheme: SignatureScheme) -> Self {
+        Self::with_host(HostKey::Precomputed(host), scheme)
+    }
+
+    fn with_host(host: HostKey, scheme: SignatureScheme) -> Self {
         Self {
-            host_public,
-            host_address: host_public.address(),
+            host_address: host.public_key().address(),
+            host,
             scheme,
             state: None,
         }
@@ -204,10 +244,10 @@ impl ClientSession {
             // Confide's own clients (the ones that send a timestamp) also bind the chain id.
             chain_id: params.timestamp.map(|_| params.chain_id),
         };
-        let init_key = derive_session_key(&secrets.ephemeral, &self.host_public, salt, b"");
+        let init_key = derive_session_key(&secrets.ephemeral, &self.host, salt, b"");
         let base = Handshake {
             eph_public: &eph_public,
-            host_public: &self.host_public,
+            host_public: self.host.public_key(),
             salt: salt.unwrap_or_default(),
             nonce: &secrets.nonce,
             info: b"",

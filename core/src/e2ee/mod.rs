@@ -14,7 +14,7 @@ mod session_data;
 pub mod wire;
 
 pub use client::{
-    ClientEvent, ClientSession, InitParams, InitSecrets, TokenLimit, VerifiedReceipt,
+    ClientEvent, ClientSession, HostKeys, InitParams, InitSecrets, TokenLimit, VerifiedReceipt,
 };
 pub use host::{HostSession, OpenedMessage};
 pub use prompt::{ChatMessage, PromptRequest};
