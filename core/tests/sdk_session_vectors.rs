@@ -103,7 +103,10 @@ fn host_accepts_the_sdk_init_and_recovers_the_true_address() {
 fn client_reproduces_the_sdk_init_and_message_bytes() {
     let v = vectors();
     let host_public = PublicKey::from_hex(text(&v, "/inputs/node_pub_compressed")).unwrap();
-    reproduces_the_sdk_bytes(&v, ClientSession::new(host_public, SignatureScheme::SdkTranscript));
+    reproduces_the_sdk_bytes(
+        &v,
+        ClientSession::new(host_public, SignatureScheme::SdkTranscript),
+    );
 }
 
 #[test]

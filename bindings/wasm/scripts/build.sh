@@ -31,8 +31,10 @@ for target in web node; do
   mv "$stage/$target" "pkg/$target"
 done
 rmdir "$stage"
-# The nodejs glue is CommonJS, under a package whose "type" is "module".
+# The nodejs glue is CommonJS, under a package whose "type" is "module"; it require()s the crate's
+# JS snippets (js/), which are ES modules (Node >= 20.19 loads them with require).
 echo '{ "type": "commonjs" }' >pkg/node/package.json
+echo '{ "type": "module" }' >pkg/node/snippets/package.json
 raw=$(stat -c %s pkg/web/confide_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/web/confide_wasm_bg.wasm | wc -c)
 echo "confide_wasm_bg.wasm: $raw bytes raw ($((raw / 1024)) KiB), $gz bytes gzipped ($((gz / 1024)) KiB)"

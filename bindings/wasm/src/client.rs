@@ -12,10 +12,10 @@ use zeroize::Zeroizing;
 
 use crate::args;
 use crate::error::{CoreResultExt, Result, coded, invalid_argument};
-use crate::json;
 use crate::keys::secret_key_arg;
 use crate::rng::os_rng;
 use crate::signer::JsSigner;
+use crate::{event, json};
 
 /// Hosts remembered across sessions: each key is parsed once and, from the second session with a
 /// host on, the init's ECDH uses the key's table of multiples (~80 KB each; docs/WASM.md).
@@ -150,7 +150,7 @@ impl ClientSession {
     ) -> Result<JsValue> {
         let frame = args::string(&frame, "frame")?;
         let event = self.session.open(&frame).into_js()?;
-        json::parse(&event.to_json())
+        event::to_js(&event)
     }
 
     /// Ends the session: zeroizes the session key and the copy of the wallet key. Later calls throw

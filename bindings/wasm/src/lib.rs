@@ -11,7 +11,8 @@
 //! `wasm_js` backend, enabled in this crate only); time is always the caller's `now` (Unix
 //! seconds), except the default timestamp of a session init (`Date.now()`).
 //!
-//! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `rng`,
+//! Files: `error` (codes), `args` (argument conversion), `json` (JSON text ⇄ JS values), `event`
+//! (client events as JS objects; `js/events.js` builds the chunk event), `rng`,
 //! `keys`, `signer` (JS signer callback), `client` (`ClientSession`), `signed` (`signMessage`,
 //! `verifyMessage`, `Verifier`), `feed` (`verifyFeed`), `bls` (`blsVerify`,
 //! `blsFastAggregateVerify`), `types` (the TypeScript declarations of the JS objects).
@@ -23,6 +24,7 @@ mod args;
 pub mod bls;
 pub mod client;
 mod error;
+pub mod event;
 pub mod feed;
 mod json;
 pub mod keys;

@@ -16,6 +16,9 @@ function assertResponse(events, id) {
   chunks.forEach((chunk, i) => {
     assert.equal(chunk.index, i)
     assert.equal(chunk.id, id)
+    // The keys and their order of the core's canonical JSON (ClientEvent::to_json).
+    assert.deepEqual(Object.keys(chunk), ['type', 'id', 'index', 'text', 'final'])
+    assert.equal(chunk.final, i === chunks.length - 1)
   })
   assert.deepEqual(events.slice(-2).map((e) => e.type), ['final', 'end'])
   const end = events.at(-1)

@@ -8,10 +8,12 @@
 use std::sync::Arc;
 
 use confide_core::crypto::SecretKey;
+use confide_core::e2ee::{ClientEvent, WireId};
 use confide_core::host::{Connection, Endpoint, FinishReason, GenerationEvent, HostConfig, Output};
 use confide_core::warp::bls::BlsSecretKey;
 use confide_wasm::bls::{bls_verify, bls_verify_proof_of_possession};
 use confide_wasm::client::ClientSession;
+use confide_wasm::event;
 use confide_wasm::feed::verify_feed;
 use confide_wasm::keys::{address_from_public_key, generate_secret_key, public_key_from_secret};
 use confide_wasm::signed::{sign_message, verify_message};
@@ -309,4 +311,26 @@ fn bls_verifies_in_the_browser() {
         )),
         "UNSUPPORTED_SCHEME"
     );
+}
+
+#[wasm_bindgen_test]
+fn chunk_events_are_the_objects_of_the_canonical_json() {
+    let long = "a".repeat(100);
+    let cases = [
+        (Some(WireId::from("m1")), "Hello", false),
+        (None, "wörld ✓ \"quoted\"", true),
+        (Some(WireId::Number(7)), long.as_str(), false),
+        (Some(WireId::from("ü-id")), "", false),
+    ];
+    for (id, text, is_final) in cases {
+        let event = ClientEvent::Chunk {
+            id,
+            index: 41,
+            text: text.into(),
+            is_final,
+        };
+        let object = event::to_js(&event).unwrap();
+        let json = JSON::stringify(&object).unwrap().as_string().unwrap();
+        assert_eq!(json, *event.to_json());
+    }
 }

@@ -52,7 +52,7 @@ impl PrecomputedPublicKey {
             }
             base += multiple; // 16 · base: the next nibble position
         }
-        let affine = ProjectivePoint::batch_normalize_vartime(multiples.as_slice());
+        let affine = ProjectivePoint::batch_normalize(multiples.as_slice());
         let rows = affine
             .chunks_exact(ENTRIES)
             .map(|row| row.try_into().expect("chunks of ENTRIES points"))
@@ -85,15 +85,14 @@ impl PrecomputedPublicKey {
 
 /// The 64 nibbles of a big-endian 256-bit number, least significant first.
 fn nibbles(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
-    bytes
-        .iter()
-        .rev()
-        .flat_map(|byte| [byte & 0x0f, byte >> 4])
+    bytes.iter().rev().flat_map(|byte| [byte & 0x0f, byte >> 4])
 }
 
 impl fmt::Debug for PrecomputedPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PrecomputedPublicKey").field(&self.key).finish()
+        f.debug_tuple("PrecomputedPublicKey")
+            .field(&self.key)
+            .finish()
     }
 }
 

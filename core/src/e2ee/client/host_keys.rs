@@ -42,7 +42,9 @@ impl HostKeys {
         let known = match self.known.iter().position(|k| k.encoded == encoded) {
             Some(at) => {
                 let mut known = self.known.remove(at);
-                known.table.get_or_insert_with(|| PrecomputedPublicKey::new(known.key));
+                known
+                    .table
+                    .get_or_insert_with(|| PrecomputedPublicKey::new(known.key));
                 known
             }
             None => Known {
@@ -94,8 +96,13 @@ mod tests {
         let mut keys = HostKeys::new(4);
         let session = keys.session(&host(1), SignatureScheme::Eip191).unwrap();
         assert!(!keys.has_table(&host(1)));
-        assert_eq!(session.host_address(), SecretKey::from_bytes(&[1; 32]).unwrap().address());
-        let session = keys.session(&host(1), SignatureScheme::SdkTranscript).unwrap();
+        assert_eq!(
+            session.host_address(),
+            SecretKey::from_bytes(&[1; 32]).unwrap().address()
+        );
+        let session = keys
+            .session(&host(1), SignatureScheme::SdkTranscript)
+            .unwrap();
         assert!(keys.has_table(&host(1)));
         assert_eq!(session.scheme(), SignatureScheme::SdkTranscript);
         assert_eq!(keys.len(), 1);
@@ -111,7 +118,10 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert!(keys.has_table(&host(1)));
         keys.session(&host(2), SignatureScheme::Eip191).unwrap();
-        assert!(!keys.has_table(&host(2)), "2 was forgotten, so this is its first session again");
+        assert!(
+            !keys.has_table(&host(2)),
+            "2 was forgotten, so this is its first session again"
+        );
     }
 
     #[test]
