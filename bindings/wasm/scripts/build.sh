@@ -21,7 +21,7 @@ cmp -s "$stage/web/confide_wasm_bg.wasm" "$stage/node/confide_wasm_bg.wasm" || {
 if ! cmp -s "$stage/web/confide_wasm_bg.wasm" pkg/.optimised-from.wasm || [ ! -f pkg/.optimised.wasm ]; then
   # The features Rust's wasm32 target enables by default, and nothing beyond them.
   ./node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-mutable-globals \
-    --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-simd \
     -o pkg/.optimised.wasm "$stage/web/confide_wasm_bg.wasm"
   cp "$stage/web/confide_wasm_bg.wasm" pkg/.optimised-from.wasm
 fi

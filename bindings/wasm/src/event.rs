@@ -3,7 +3,7 @@
 //! JavaScript (`js/events.js`) instead of going through JSON text and `JSON.parse`: the same
 //! object, at a fraction of the cost in Chromium (docs/WASM.md).
 
-use confide_core::e2ee::ClientEvent;
+use confide_core::e2ee::{ClientEvent, WireId};
 use wasm_bindgen::prelude::*;
 
 use crate::error::Result;
@@ -25,11 +25,19 @@ pub fn to_js(event: &ClientEvent) -> Result<JsValue> {
             text,
             is_final,
         } => {
-            let id = id.as_ref().map(ToString::to_string);
+            let number;
+            let (has_id, id): (bool, &[u8]) = match id {
+                None => (false, b""),
+                Some(WireId::Text(text)) => (true, text.as_bytes()),
+                Some(WireId::Number(n)) => {
+                    number = n.to_string();
+                    (true, number.as_bytes())
+                }
+            };
             // The index counts the tokens of one answer: far below 2^53, exact as a JS number.
             Ok(chunk_event(
-                id.is_some(),
-                id.as_deref().unwrap_or_default().as_bytes(),
+                has_id,
+                id,
                 *index as f64,
                 text.as_bytes(),
                 *is_final,

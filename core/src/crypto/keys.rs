@@ -1,6 +1,7 @@
 //! secp256k1 secret and public keys.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use k256::elliptic_curve::Generate;
 use k256::elliptic_curve::sec1::ToSec1Point;
@@ -16,7 +17,8 @@ use crate::hex;
 pub struct SecretKey {
     signing: k256::ecdsa::SigningKey,
     public: PublicKey,
-    address: Address,
+    /// Computed on first use: an ephemeral key never needs it.
+    address: OnceLock<Address>,
 }
 
 impl SecretKey {
@@ -59,9 +61,9 @@ impl SecretKey {
         &self.public
     }
 
-    /// The Ethereum address of the matching public key (computed once, at construction).
+    /// The Ethereum address of the matching public key (computed once, on first use).
     pub fn address(&self) -> Address {
-        self.address
+        *self.address.get_or_init(|| self.public.address())
     }
 
     pub(crate) fn signing_key(&self) -> &k256::ecdsa::SigningKey {
@@ -70,11 +72,10 @@ impl SecretKey {
 
     fn from_signing(signing: k256::ecdsa::SigningKey) -> Self {
         let public = PublicKey::from_inner(k256::PublicKey::from(signing.verifying_key()));
-        let address = public.address();
         Self {
             signing,
             public,
-            address,
+            address: OnceLock::new(),
         }
     }
 }
