@@ -6,6 +6,7 @@
 //! `MISSING_PAYLOAD_FIELDS` naming it, rather than as a generic parse error.
 
 mod client_frames;
+mod fast_chunk;
 mod host_frames;
 mod id;
 mod parse;
