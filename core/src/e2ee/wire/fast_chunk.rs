@@ -100,11 +100,12 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.at;
-        let length = self.bytes[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let length = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        if self.bytes[start..start + length].iter().any(|&b| b < 0x20) {
+            return None; // a control character
+        }
         self.at = start + length;
-        // The closing quote, right there: a backslash or a control character stops here.
+        // The closing quote, right there: a backslash stops here.
         (self.bytes[self.at] == b'"').then_some(())?;
         self.at += 1;
         // Both ends are ASCII bytes of valid UTF-8 text, so the slice is on character boundaries.
