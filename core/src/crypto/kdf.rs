@@ -24,7 +24,7 @@ pub trait EcdhPublic {
 
 impl EcdhPublic for PublicKey {
     fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
-        curve::ecdh_x(secret.signing_key(), self.as_inner())
+        curve::ecdh_x(&secret.scalar(), self.as_inner())
     }
 }
 

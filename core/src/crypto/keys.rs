@@ -3,19 +3,22 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use k256::NonZeroScalar;
 use k256::elliptic_curve::Generate;
 use k256::elliptic_curve::sec1::ToSec1Point;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::ethereum::Address;
+use super::multiples::MultiplesTable;
 use crate::error::{Error, Result};
 use crate::hex;
 
 /// A secp256k1 secret key (a wallet or host key). Zeroized on drop; `Debug` never shows it.
 #[derive(Clone)]
 pub struct SecretKey {
-    signing: k256::ecdsa::SigningKey,
+    /// The scalar (k256 zeroizes it on drop).
+    secret: k256::SecretKey,
     public: PublicKey,
     /// Computed on first use: an ephemeral key never needs it.
     address: OnceLock<Address>,
@@ -24,7 +27,8 @@ pub struct SecretKey {
 impl SecretKey {
     /// A fresh random key.
     pub fn generate(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
-        Self::from_signing(k256::ecdsa::SigningKey::generate_from_rng(rng))
+        let scalar = Zeroizing::new(NonZeroScalar::generate_from_rng(rng));
+        Self::from_secret(k256::SecretKey::from(&*scalar))
     }
 
     /// Parses 32 big-endian bytes; zero and values ≥ the group order are rejected.
@@ -35,8 +39,8 @@ impl SecretKey {
                 bytes.len()
             )));
         }
-        k256::ecdsa::SigningKey::from_slice(bytes)
-            .map(Self::from_signing)
+        k256::SecretKey::from_slice(bytes)
+            .map(Self::from_secret)
             .map_err(|_| Error::invalid_key("secret key is zero or not below the curve order"))
     }
 
@@ -48,7 +52,7 @@ impl SecretKey {
 
     /// The 32 secret bytes (zeroized when dropped).
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.signing.to_bytes().into())
+        Zeroizing::new(self.secret.to_bytes().into())
     }
 
     /// `0x`-prefixed hex of the secret (zeroized when dropped).
@@ -66,15 +70,20 @@ impl SecretKey {
         *self.address.get_or_init(|| self.public.address())
     }
 
-    pub(crate) fn signing_key(&self) -> &k256::ecdsa::SigningKey {
-        &self.signing
+    /// The secret scalar, in [1, n) (zeroized when dropped).
+    pub(crate) fn scalar(&self) -> Zeroizing<NonZeroScalar> {
+        Zeroizing::new(self.secret.to_nonzero_scalar())
     }
 
-    fn from_signing(signing: k256::ecdsa::SigningKey) -> Self {
-        let public = PublicKey::from_inner(k256::PublicKey::from(signing.verifying_key()));
+    /// The public key from the generator's table ([`MultiplesTable`]), not k256's.
+    fn from_secret(secret: k256::SecretKey) -> Self {
+        let point = MultiplesTable::generator().mul(&secret.to_nonzero_scalar());
+        // A scalar in [1, n) times the generator is never the identity.
+        let public = k256::PublicKey::from_affine(point.to_affine())
+            .expect("a non-zero scalar times the generator is a public key");
         Self {
-            signing,
-            public,
+            secret,
+            public: PublicKey::from_inner(public),
             address: OnceLock::new(),
         }
     }

@@ -10,6 +10,7 @@ mod ed25519;
 mod ethereum;
 mod kdf;
 mod keys;
+mod multiples;
 mod precomputed;
 mod signature;
 

@@ -3,11 +3,40 @@
 use std::fmt;
 
 use k256::ecdsa::{RecoveryId, Signature};
+use k256::elliptic_curve::Curve;
+use k256::elliptic_curve::bigint::U256;
+use k256::elliptic_curve::ops::{Invert, Reduce};
+use k256::elliptic_curve::point::AffineCoordinates;
+use k256::elliptic_curve::scalar::IsHigh;
+use k256::{FieldBytes, NonZeroScalar, Scalar, Secp256k1};
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use super::curve;
 use super::ethereum::Address;
 use super::keys::{PublicKey, SecretKey};
+use super::multiples::MultiplesTable;
 use crate::error::{Error, Result};
+
+/// ECDSA with nonce `k`: `R = k·G`, `r = R.x mod n`, `s = k⁻¹(z + r·d)`, low-S, and the recovery
+/// id of R (its y parity, flipped when s is negated; whether R.x ≥ n). `None` when r or s is zero.
+fn sign_with_nonce(
+    d: &NonZeroScalar,
+    k: &NonZeroScalar,
+    digest: &[u8; 32],
+) -> Option<RecoverableSignature> {
+    let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
+    let big_r = MultiplesTable::generator().mul(k).to_affine();
+    let r = <Scalar as Reduce<FieldBytes>>::reduce(&big_r.x());
+    let s = *<NonZeroScalar as Invert>::invert(k) * (z + r * d.as_ref());
+    let signature = Signature::from_scalars(r, s).ok()?;
+    let x_is_reduced = r.to_bytes() != big_r.x();
+    let y_is_odd = bool::from(big_r.y_is_odd()) ^ bool::from(s.is_high());
+    Some(RecoverableSignature {
+        signature: signature.normalize_s(),
+        recovery_id: RecoveryId::new(y_is_odd, x_is_reduced),
+    })
+}
 
 /// How the recovery byte `v` is written on output (input accepts both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,11 +86,30 @@ impl RecoverableSignature {
     }
 
     /// Signs a 32-byte prehash with RFC 6979 deterministic nonces; the result is low-S.
+    ///
+    /// ECDSA as k256's `sign_prehash_recoverable` computes it — the same nonce, the same
+    /// signature, bit for bit (a property test holds the two equal) — but `k · G` comes from the
+    /// generator's table ([`MultiplesTable`]), which is faster, most of all in wasm.
     pub fn sign_prehash(key: &SecretKey, digest: &[u8; 32]) -> Self {
-        let (signature, recovery_id) = key.signing_key().sign_prehash_recoverable(digest);
-        Self {
-            signature,
-            recovery_id,
+        let d = key.scalar();
+        let mut nonces = rfc6979::KGenerator::<Sha256, U256>::new(
+            &d.to_bytes(),
+            digest,
+            b"",
+            &<Secp256k1 as Curve>::ORDER,
+        );
+        loop {
+            let mut k = Zeroizing::new(FieldBytes::default());
+            nonces.fill_next_k(&mut k);
+            // Out-of-range candidates, and a zero r or s, take the next nonce (RFC 6979 §3.2 h.3);
+            // each happens with probability ~2⁻¹²⁸.
+            if let Some(k) = NonZeroScalar::from_repr(*k)
+                .into_option()
+                .map(Zeroizing::new)
+                && let Some(signed) = sign_with_nonce(&d, &k, digest)
+            {
+                return signed;
+            }
         }
     }
 
@@ -140,7 +188,7 @@ impl Signer for SecretKey {
 
 #[cfg(test)]
 mod tests {
-    use k256::elliptic_curve::ops::Reduce;
+    use k256::elliptic_curve::ops::{Invert, Reduce};
     use k256::elliptic_curve::point::DecompressPoint;
     use k256::elliptic_curve::subtle::Choice;
     use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
@@ -240,5 +288,24 @@ mod tests {
         }
         let err = RecoverableSignature::from_bytes(&bytes).unwrap_err();
         assert!(err.message().contains("high-S"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// Bit for bit the signature and recovery id of k256's own RFC 6979 ECDSA.
+        #[test]
+        fn signatures_are_k256s(secret in proptest::prelude::any::<[u8; 32]>(), digest in proptest::prelude::any::<[u8; 32]>()) {
+            let Ok(key) = SecretKey::from_bytes(&secret) else {
+                return Ok(());
+            };
+            let k256_key = k256::ecdsa::SigningKey::from_slice(&secret).unwrap();
+            let (signature, recovery_id) = k256_key.sign_prehash_recoverable(&digest);
+            let ours = RecoverableSignature::sign_prehash(&key, &digest);
+            proptest::prop_assert_eq!(ours.signature, signature);
+            proptest::prop_assert_eq!(ours.recovery_id, recovery_id);
+            proptest::prop_assert_eq!(
+                *key.public_key(),
+                PublicKey::from_inner(k256::PublicKey::from(k256_key.verifying_key()))
+            );
+        }
     }
 }

@@ -1,18 +1,19 @@
 //! ECDH and recovery through libsecp256k1 (constant-time ECDH; variable-time recovery, whose inputs
 //! are all public).
 
-use k256::ecdsa::{Signature, SigningKey};
+use k256::NonZeroScalar;
+use k256::ecdsa::Signature;
 use k256::elliptic_curve::sec1::ToSec1Point;
 use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
 use zeroize::Zeroizing;
 
 /// The x-coordinate of `secret · public`.
-pub(crate) fn ecdh_x(secret: &SigningKey, public: &k256::PublicKey) -> Zeroizing<[u8; 32]> {
+pub(crate) fn ecdh_x(secret: &NonZeroScalar, public: &k256::PublicKey) -> Zeroizing<[u8; 32]> {
     let scalar = Zeroizing::new(<[u8; 32]>::from(secret.to_bytes()));
-    // A k256 signing key is a scalar in [1, n) and a k256 public key a point on the curve, which
-    // are exactly what libsecp256k1 accepts.
+    // A non-zero scalar is in [1, n) and a k256 public key a point on the curve, which are exactly
+    // what libsecp256k1 accepts.
     let mut c_secret = secp256k1::SecretKey::from_secret_bytes(*scalar)
-        .expect("a k256 signing key is a valid libsecp256k1 secret key");
+        .expect("a non-zero scalar is a valid libsecp256k1 secret key");
     let c_public =
         secp256k1::PublicKey::from_slice(public.as_affine().to_sec1_point(false).as_bytes())
             .expect("a k256 public key is a valid libsecp256k1 public key");

@@ -42,8 +42,8 @@ mod tests {
             };
             let public = k256::PublicKey::from(peer.verifying_key());
             prop_assert_eq!(
-                *libsecp::ecdh_x(&secret, &public),
-                *rustcrypto::ecdh_x(&secret, &public)
+                *libsecp::ecdh_x(secret.as_nonzero_scalar(), &public),
+                *rustcrypto::ecdh_x(secret.as_nonzero_scalar(), &public)
             );
         }
 

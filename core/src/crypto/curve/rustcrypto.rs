@@ -1,15 +1,15 @@
 //! ECDH and recovery in k256 (pure Rust: wasm, and builds without a C compiler).
 
-use k256::ecdsa::{Signature, SigningKey};
+use k256::ecdsa::Signature;
 use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
 use k256::elliptic_curve::point::DecompressPoint;
 use k256::elliptic_curve::subtle::Choice;
-use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
+use k256::{AffinePoint, FieldBytes, NonZeroScalar, ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
 
 /// The x-coordinate of `secret · public` (constant time).
-pub(crate) fn ecdh_x(secret: &SigningKey, public: &k256::PublicKey) -> Zeroizing<[u8; 32]> {
-    let shared = k256::ecdh::diffie_hellman(secret.as_nonzero_scalar(), public.as_affine());
+pub(crate) fn ecdh_x(secret: &NonZeroScalar, public: &k256::PublicKey) -> Zeroizing<[u8; 32]> {
+    let shared = k256::ecdh::diffie_hellman(secret, public.as_affine());
     let mut x = Zeroizing::new([0u8; 32]);
     x.copy_from_slice(shared.raw_secret_bytes());
     x
