@@ -107,7 +107,6 @@ fn signed_digits(scalar: &[u8; 32]) -> [i8; ROWS] {
 
 #[cfg(test)]
 mod tests {
-    use k256::elliptic_curve::PrimeField;
     use proptest::prelude::*;
 
     use super::*;

@@ -188,7 +188,7 @@ impl Signer for SecretKey {
 
 #[cfg(test)]
 mod tests {
-    use k256::elliptic_curve::ops::{Invert, Reduce};
+    use k256::elliptic_curve::ops::Reduce;
     use k256::elliptic_curve::point::DecompressPoint;
     use k256::elliptic_curve::subtle::Choice;
     use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
