@@ -320,17 +320,13 @@ impl ClientSession {
         state
             .responses
             .insert(Some(id.clone()), ResponseState::default());
-        Ok(ClientFrame::EncryptedMessage(EncryptedMessageFrame {
-            session_id: state.session_id.clone(),
-            id: Some(id.clone()),
-            payload: Some(EncryptedPayload::new(
-                &ciphertext,
-                &nonce,
-                aad.as_bytes(),
-                None,
-            )),
-        })
-        .to_json())
+        Ok(EncryptedMessageFrame::sealed_json(
+            &state.session_id,
+            id,
+            &ciphertext,
+            &nonce,
+            aad.as_bytes(),
+        ))
     }
 
     /// Opens a frame from the host. Protocol violations (wrong order, AAD, replayed nonce,

@@ -7,6 +7,7 @@ use super::id::WireId;
 use super::payload::{EncryptedPayload, SessionInitPayload};
 use super::tagged::{Tagged, parse_tagged};
 use crate::error::Result;
+use crate::hex;
 
 /// `encrypted_session_init` (client → host).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,46 @@ pub struct EncryptedMessageFrame {
     /// The encrypted prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<EncryptedPayload>,
+}
+
+impl EncryptedMessageFrame {
+    /// The JSON text of `ClientFrame::EncryptedMessage` for a sealed prompt, byte for byte what
+    /// [`ClientFrame::to_json`] writes (a test holds them equal), written straight into one
+    /// buffer: the hex goes in without intermediate strings or JSON escaping (it needs none).
+    pub(crate) fn sealed_json(
+        session_id: &WireId,
+        id: &WireId,
+        ciphertext: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+    ) -> String {
+        let hex_len = 2 * (ciphertext.len() + nonce.len() + aad.len());
+        let mut out = String::with_capacity(128 + hex_len);
+        out.push_str(r#"{"type":"encrypted_message","session_id":"#);
+        push_id(&mut out, session_id);
+        out.push_str(r#","id":"#);
+        push_id(&mut out, id);
+        for (name, bytes) in [
+            (r#","payload":{"ciphertextHex":""#, ciphertext),
+            (r#"","nonceHex":""#, nonce),
+            (r#"","aadHex":""#, aad),
+        ] {
+            out.push_str(name);
+            hex::encode_into(bytes, &mut out);
+        }
+        out.push_str(r#""}}"#);
+        out
+    }
+}
+
+/// An id as JSON: a number, or an escaped string.
+fn push_id(out: &mut String, id: &WireId) {
+    match id {
+        WireId::Number(n) => out.push_str(&n.to_string()),
+        WireId::Text(text) => {
+            out.push_str(&serde_json::to_string(text).expect("a string always serializes"))
+        }
+    }
 }
 
 /// Plaintext `session_init` (deprecated, E2EE.md §4).
@@ -181,5 +222,45 @@ impl Tagged for ClientFrame {
             "ping" => Deserialize::deserialize(fields).map(Self::Ping),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn id(text: Option<String>, number: u64) -> WireId {
+        text.map_or(WireId::Number(number), WireId::Text)
+    }
+
+    proptest! {
+        #[test]
+        fn sealed_json_is_the_serialized_frame(
+            session in proptest::option::of(".{0,8}"),
+            request in proptest::option::of(".{0,8}"),
+            numbers in any::<(u64, u64)>(),
+            ciphertext in proptest::collection::vec(any::<u8>(), 0..64),
+            nonce in any::<[u8; 24]>(),
+            aad in "message_[0-9]{1,3}",
+        ) {
+            let (session_id, request_id) = (id(session, numbers.0), id(request, numbers.1));
+            let frame = ClientFrame::EncryptedMessage(EncryptedMessageFrame {
+                session_id: session_id.clone(),
+                id: Some(request_id.clone()),
+                payload: Some(EncryptedPayload::new(&ciphertext, &nonce, aad.as_bytes(), None)),
+            });
+            prop_assert_eq!(
+                EncryptedMessageFrame::sealed_json(
+                    &session_id,
+                    &request_id,
+                    &ciphertext,
+                    &nonce,
+                    aad.as_bytes()
+                ),
+                frame.to_json()
+            );
+        }
     }
 }
