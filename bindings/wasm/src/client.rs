@@ -18,7 +18,7 @@ use crate::signer::JsSigner;
 use crate::{event, json};
 
 /// Hosts remembered across sessions: each key is parsed once and, from the second session with a
-/// host on, the init's ECDH uses the key's table of multiples (~80 KB each; docs/WASM.md).
+/// host on, the init's ECDH uses the key's table of multiples (~70 KB each; docs/WASM.md).
 const REMEMBERED_HOSTS: usize = 4;
 
 thread_local! {

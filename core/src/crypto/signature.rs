@@ -89,7 +89,7 @@ impl RecoverableSignature {
     ///
     /// ECDSA as k256's `sign_prehash_recoverable` computes it — the same nonce, the same
     /// signature, bit for bit (a property test holds the two equal) — but `k · G` comes from the
-    /// generator's table ([`MultiplesTable`]), which is faster, most of all in wasm.
+    /// generator's table ([`MultiplesTable`]), which is faster in wasm (natively about equal).
     pub fn sign_prehash(key: &SecretKey, digest: &[u8; 32]) -> Self {
         let d = key.scalar();
         let mut nonces = rfc6979::KGenerator::<Sha256, U256>::new(

@@ -1,7 +1,7 @@
 //! The host keys a client opens sessions with, remembered across sessions: each parsed once and,
 //! from its second session on, used through its table of multiples ([`PrecomputedPublicKey`]),
-//! which makes the init's ECDH ~3× faster in wasm. One session alone does not pay for building the
-//! table (~10–20 ECDHs' worth), so the first session to a host uses the key as it is.
+//! which makes the init's ECDH about twice as fast in wasm. One session alone does not pay for
+//! building the table (~10–20 ECDHs' worth), so the first session to a host uses the key as it is.
 
 use crate::crypto::{PrecomputedPublicKey, PublicKey};
 use crate::error::Result;
@@ -19,7 +19,7 @@ struct Known {
     table: Option<PrecomputedPublicKey>,
 }
 
-/// The last `capacity` host keys sessions were opened with, most recent first (a table is ~80 KB).
+/// The last `capacity` host keys sessions were opened with, most recent first (a table is ~70 KB).
 #[derive(Debug)]
 pub struct HostKeys {
     known: Vec<Known>,
