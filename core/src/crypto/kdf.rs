@@ -7,7 +7,6 @@ use zeroize::Zeroizing;
 use super::aead::SymmetricKey;
 use super::curve;
 use super::keys::{PublicKey, SecretKey};
-use super::precomputed::PrecomputedPublicKey;
 use crate::error::{Error, ErrorCode, Result};
 
 /// SHA-256 of `data`.
@@ -15,7 +14,8 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// The public side of an ECDH: a [`PublicKey`], or a [`PrecomputedPublicKey`] (the same answer,
+/// The public side of an ECDH: a [`PublicKey`], or a
+/// [`PrecomputedPublicKey`](super::PrecomputedPublicKey) (the same answer,
 /// faster when one peer's key is used for many exchanges).
 pub trait EcdhPublic {
     /// The 32-byte x-coordinate of `secret · self`, in constant time.
@@ -25,12 +25,6 @@ pub trait EcdhPublic {
 impl EcdhPublic for PublicKey {
     fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
         curve::ecdh_x(&secret.scalar(), self.as_inner())
-    }
-}
-
-impl EcdhPublic for PrecomputedPublicKey {
-    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
-        self.ecdh_x(secret)
     }
 }
 

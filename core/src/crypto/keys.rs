@@ -77,7 +77,7 @@ impl SecretKey {
 
     /// The public key from the generator's table ([`MultiplesTable`]), not k256's.
     fn from_secret(secret: k256::SecretKey) -> Self {
-        let point = MultiplesTable::generator().mul(&secret.to_nonzero_scalar());
+        let point = MultiplesTable::generator().mul(&Zeroizing::new(secret.to_nonzero_scalar()));
         // A scalar in [1, n) times the generator is never the identity.
         let public = k256::PublicKey::from_affine(point.to_affine())
             .expect("a non-zero scalar times the generator is a public key");

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use k256::elliptic_curve::point::AffineCoordinates;
 use zeroize::Zeroizing;
 
+use super::kdf::EcdhPublic;
 use super::keys::{PublicKey, SecretKey};
 use super::multiples::MultiplesTable;
 
@@ -34,9 +35,10 @@ impl PrecomputedPublicKey {
     pub fn public_key(&self) -> &PublicKey {
         &self.key
     }
+}
 
-    /// The x-coordinate of `secret · key`, in constant time.
-    pub(crate) fn ecdh_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
+impl EcdhPublic for PrecomputedPublicKey {
+    fn shared_x(&self, secret: &SecretKey) -> Zeroizing<[u8; 32]> {
         let product = self.table.mul(&secret.scalar()).to_affine();
         // The secret is non-zero and below the group order, and the key is not the identity, so
         // the product is not the identity either.
@@ -70,7 +72,7 @@ mod tests {
                 return Ok(());
             };
             let table = PrecomputedPublicKey::new(*peer.public_key());
-            prop_assert_eq!(*table.ecdh_x(&secret), *ecdh_shared_x(&secret, peer.public_key()));
+            prop_assert_eq!(*table.shared_x(&secret), *ecdh_shared_x(&secret, peer.public_key()));
         }
     }
 }

@@ -18,26 +18,6 @@ use super::keys::{PublicKey, SecretKey};
 use super::multiples::MultiplesTable;
 use crate::error::{Error, Result};
 
-/// ECDSA with nonce `k`: `R = k·G`, `r = R.x mod n`, `s = k⁻¹(z + r·d)`, low-S, and the recovery
-/// id of R (its y parity, flipped when s is negated; whether R.x ≥ n). `None` when r or s is zero.
-fn sign_with_nonce(
-    d: &NonZeroScalar,
-    k: &NonZeroScalar,
-    digest: &[u8; 32],
-) -> Option<RecoverableSignature> {
-    let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
-    let big_r = MultiplesTable::generator().mul(k).to_affine();
-    let r = <Scalar as Reduce<FieldBytes>>::reduce(&big_r.x());
-    let s = *<NonZeroScalar as Invert>::invert(k) * (z + r * d.as_ref());
-    let signature = Signature::from_scalars(r, s).ok()?;
-    let x_is_reduced = r.to_bytes() != big_r.x();
-    let y_is_odd = bool::from(big_r.y_is_odd()) ^ bool::from(s.is_high());
-    Some(RecoverableSignature {
-        signature: signature.normalize_s(),
-        recovery_id: RecoveryId::new(y_is_odd, x_is_reduced),
-    })
-}
-
 /// How the recovery byte `v` is written on output (input accepts both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VByte {
@@ -89,7 +69,7 @@ impl RecoverableSignature {
     ///
     /// ECDSA as k256's `sign_prehash_recoverable` computes it — the same nonce, the same
     /// signature, bit for bit (a property test holds the two equal) — but `k · G` comes from the
-    /// generator's table ([`MultiplesTable`]), which is faster in wasm (natively about equal).
+    /// generator's table (`crypto/multiples.rs`), which is faster in wasm (natively about equal).
     pub fn sign_prehash(key: &SecretKey, digest: &[u8; 32]) -> Self {
         let d = key.scalar();
         let mut nonces = rfc6979::KGenerator::<Sha256, U256>::new(
@@ -148,6 +128,32 @@ impl fmt::Debug for RecoverableSignature {
             crate::hex::encode(&self.to_bytes(VByte::Raw))
         )
     }
+}
+
+/// ECDSA with nonce `k`: `R = k·G`, `r = R.x mod n`, `s = k⁻¹(z + r·d)`, low-S, and the recovery
+/// id of R (its y parity, flipped when s is negated; whether R.x ≥ n). `None` when r or s is zero.
+fn sign_with_nonce(
+    d: &NonZeroScalar,
+    k: &NonZeroScalar,
+    digest: &[u8; 32],
+) -> Option<RecoverableSignature> {
+    let z = reduce_mod_n(&FieldBytes::from(*digest));
+    let big_r = MultiplesTable::generator().mul(k).to_affine();
+    let r = reduce_mod_n(&big_r.x());
+    let s = *<NonZeroScalar as Invert>::invert(k) * (z + r * d.as_ref());
+    let signature = Signature::from_scalars(r, s).ok()?;
+    let x_is_reduced = r.to_bytes() != big_r.x();
+    let y_is_odd = bool::from(big_r.y_is_odd()) ^ bool::from(s.is_high());
+    Some(RecoverableSignature {
+        signature: signature.normalize_s(),
+        recovery_id: RecoveryId::new(y_is_odd, x_is_reduced),
+    })
+}
+
+/// 32 big-endian bytes as a scalar, reduced mod n: ECDSA's `bits2field` for a 32-byte digest, and
+/// R's x as `r`.
+pub(super) fn reduce_mod_n(bytes: &FieldBytes) -> Scalar {
+    <Scalar as Reduce<FieldBytes>>::reduce(bytes)
 }
 
 fn unrecoverable() -> Error {

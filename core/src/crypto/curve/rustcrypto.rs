@@ -1,11 +1,13 @@
 //! ECDH and recovery in k256 (pure Rust: wasm, and builds without a C compiler).
 
 use k256::ecdsa::Signature;
-use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
+use k256::elliptic_curve::ops::{Invert, LinearCombination};
 use k256::elliptic_curve::point::DecompressPoint;
 use k256::elliptic_curve::subtle::Choice;
-use k256::{AffinePoint, FieldBytes, NonZeroScalar, ProjectivePoint, Scalar};
+use k256::{AffinePoint, FieldBytes, NonZeroScalar, ProjectivePoint};
 use zeroize::Zeroizing;
+
+use super::super::signature::reduce_mod_n;
 
 /// The x-coordinate of `secret · public` (constant time).
 pub(crate) fn ecdh_x(secret: &NonZeroScalar, public: &k256::PublicKey) -> Zeroizing<[u8; 32]> {
@@ -31,7 +33,7 @@ pub(crate) fn recover(
             .into_option()?;
     let (r, s) = signature.split_scalars();
     let r_inv = r.invert_vartime();
-    let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
+    let z = reduce_mod_n(&FieldBytes::from(*digest));
     let key = ProjectivePoint::lincomb_vartime(&[
         (ProjectivePoint::GENERATOR, -(*r_inv * z)),
         (ProjectivePoint::from(signing_point), *r_inv * *s),
